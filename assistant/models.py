@@ -1,0 +1,195 @@
+"""The records that cross module lines.
+
+Loaders emit `Block`s, structure turns them into `Section`s, chunking into
+`Chunk`s; the store keeps `Chunk`s and `Document`s; retrieval returns
+`Passage`s and answering an `Answer`. Pydantic models so the HTTP API can
+serve the very same shapes the Python API returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+SECTION_TYPES = (
+    "summary",
+    "background",
+    "methodology",
+    "findings",
+    "conclusions",
+    "recommendations",
+    "lessons_learned",
+    "good_practices",
+    "management_response",
+    "annex",
+    "other",
+)
+SectionType = Literal[
+    "summary",
+    "background",
+    "methodology",
+    "findings",
+    "conclusions",
+    "recommendations",
+    "lessons_learned",
+    "good_practices",
+    "management_response",
+    "annex",
+    "other",
+]
+
+DAC_CRITERIA = (
+    "relevance",
+    "coherence",
+    "effectiveness",
+    "efficiency",
+    "impact",
+    "sustainability",
+    "validity_of_design",
+)
+
+DOCUMENT_KINDS = (
+    "final",
+    "mid-term",
+    "country programme",
+    "thematic",
+    "meta-evaluation",
+    "brief",
+    "management response",
+    "terms of reference",
+    "other",
+)
+
+
+class Block(BaseModel):
+    """One paragraph or heading as a loader found it.
+
+    `level` 0 is body text; 1, 2, ... are heading depths. `page` is 1-based,
+    None for formats without pages.
+    """
+
+    text: str
+    page: int | None = None
+    level: int = 0
+
+
+class ParsedFile(BaseModel):
+    """What a loader hands on: the file's text as ordered blocks."""
+
+    path: str
+    format: str  # pdf, text, markdown, docx, html
+    blocks: list[Block]
+    page_count: int | None = None
+    pdf_metadata: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(b.text for b in self.blocks)
+
+
+class Section(BaseModel):
+    """A run of body text under one heading path."""
+
+    path: list[str]
+    type: SectionType = "other"
+    criteria: list[str] = Field(default_factory=list)
+    blocks: list[Block] = Field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return " > ".join(self.path)
+
+
+class DocumentMetadata(BaseModel):
+    """What we know about a document as a whole; every chunk carries a copy."""
+
+    title: str = ""
+    organisation: str | None = None
+    countries: list[str] = Field(default_factory=list)
+    year: int | None = None
+    kind: str = "other"
+    language: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class Chunk(BaseModel):
+    chunk_id: str
+    doc_id: str
+    index: int
+    text: str
+    section: str = ""  # "A > B > C"
+    section_type: SectionType = "other"
+    criteria: list[str] = Field(default_factory=list)
+    page: int | None = None
+    page_end: int | None = None
+
+
+class SectionInfo(BaseModel):
+    """A section as listed on a document: where it is and what it is."""
+
+    title: str
+    type: SectionType = "other"
+    page: int | None = None
+    page_end: int | None = None
+    chunks: int = 0
+
+
+class Document(DocumentMetadata):
+    doc_id: str
+    source: str  # file name
+    path: str  # where it was ingested from
+    format: str
+    pages: int | None = None
+    chunks: int = 0
+    sections: list[SectionInfo] = Field(default_factory=list)
+    size_bytes: int = 0
+    ingested_at: str = ""
+
+
+class FailedFile(BaseModel):
+    path: str
+    error: str
+
+
+class IngestReport(BaseModel):
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: list[FailedFile] = Field(default_factory=list)
+    documents: int = 0
+    chunks: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with everything needed to cite it."""
+
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str = ""
+    organisation: str | None = None
+    year: int | None = None
+    page: int | None = None
+    page_end: int | None = None
+    section: str = ""
+    section_type: str = "other"
+    text: str
+    score: float = 0.0
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class Answer(BaseModel):
+    question: str
+    text: str
+    citations: list[Passage] = Field(default_factory=list)
+    found: bool = True
+    timings: dict[str, float] = Field(default_factory=dict)
+    notice: str | None = None
