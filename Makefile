@@ -1,0 +1,38 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run   - create .venv, install, index corpus/ into index/, start the app
+#   make test  - the same set-up, then the whole test suite
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 7860
+export HF_HUB_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: setup run ingest test bench clean-index
+
+setup: $(STAMP)
+
+# torch first, pinned to the CPU build on this disk: a plain `torch` would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+ingest: setup
+	$(VENV)/bin/eval-assistant ingest corpus/
+
+run: ingest
+	$(VENV)/bin/eval-assistant documents
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) benchmarks/ingest.py
+
+clean-index:
+	find index -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -1,0 +1,78 @@
+"""The `Assistant` facade: the one surface the CLI, API, UI and client use.
+
+It owns the settings, the store and the (lazily loaded) embedder, and
+serialises writes so an upload can ingest while searches go on.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Iterable
+
+from .config import Settings
+from .embedding import Embedder
+from .ingest import Progress, ingest
+from .filters import Filters
+from .lexical import LexicalIndex
+from .models import Document, IngestReport, Passage
+from .retrieval import Retriever
+from .store import Store
+
+
+class Assistant:
+    def __init__(self, index_dir: str | Path | None = None, settings: Settings | None = None, **overrides):
+        base = settings or Settings.from_env()
+        if index_dir is not None:
+            overrides["index_dir"] = Path(index_dir)
+        self.settings = base.with_(**overrides)
+        self.store = Store(self.settings)
+        self.embedder = Embedder(self.settings.model_name, batch_size=self.settings.embed_batch)
+        self.lexical = LexicalIndex(self.store)
+        self.retriever = Retriever(self.store, self.embedder, self.lexical)
+        self._write_lock = threading.Lock()
+
+    def ingest(
+        self,
+        paths: Iterable[str | Path] | None = None,
+        prune: bool = False,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Index files and folders (default: the configured corpus folder)."""
+        targets = list(paths) if paths is not None else [self.settings.corpus_dir]
+        with self._write_lock:
+            try:
+                return ingest(targets, self.store, self.embedder, self.settings, prune=prune, progress=progress)
+            finally:
+                self.lexical.invalidate()
+
+    def documents(self) -> list[Document]:
+        return self.store.documents()
+
+    def document(self, doc_id: str) -> Document | None:
+        return self.store.document(self._resolve(doc_id))
+
+    def remove(self, doc_id: str) -> bool:
+        """Delete a document (by id, unique id prefix or file name) and its chunks."""
+        with self._write_lock:
+            try:
+                return self.store.remove(self._resolve(doc_id))
+            finally:
+                self.lexical.invalidate()
+
+    def search(self, query: str, k: int = 10, filters: dict | Filters | None = None) -> list[Passage]:
+        """The k passages that best match the query, best first, citable."""
+        return self.retriever.search(query, k=k, filters=filters)
+
+    def _resolve(self, ref: str) -> str:
+        """Accept what a user will type: an id, an id prefix, or the file name."""
+        docs = self.store.documents()
+        exact = [d.doc_id for d in docs if ref in (d.doc_id, d.source, d.path)]
+        if exact:
+            return exact[0]
+        prefixed = [d.doc_id for d in docs if d.doc_id.startswith(ref)]
+        if len(prefixed) == 1:
+            return prefixed[0]
+        if len(prefixed) > 1:
+            raise KeyError(f"{ref!r} matches {len(prefixed)} documents; give more of the id")
+        return ref

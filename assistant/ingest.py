@@ -1,0 +1,202 @@
+"""Files in, chunks in the store out: incremental, per-file, resumable.
+
+A document is its content hash. Unchanged files cost a hash and a registry
+look-up, never an embedding; a changed file's new version is committed before
+the old one is deleted, so a crash never leaves a path with no document.
+Each file succeeds or fails on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .chunking import chunk_sections
+from .config import Settings
+from .embedding import Embedder, passage_context
+from .loaders import SUPPORTED_SUFFIXES, LoadError, load
+from .metadata import extract_metadata
+from .models import Chunk, Document, FailedFile, IngestReport, SectionInfo
+from .sentences import split_spans
+from .store import COMPLETE, Store
+from .structure import build_sections
+
+SKIPPED_NAMES = {"catalog.csv"}
+
+Progress = Callable[[str, int, int], None]  # (file name, files done, files total)
+
+
+@dataclass
+class _Prepared:
+    doc: Document
+    chunks: list[Chunk]
+
+
+def content_id(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:24]
+
+
+def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[FailedFile]]:
+    """Supported files under the given files and folders, in a stable order."""
+    files: list[Path] = []
+    failed: list[FailedFile] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and _wanted(child, path):
+                    files.append(child)
+        elif path.is_file():
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(path)
+            else:
+                failed.append(FailedFile(path=str(path), error=f"{path.name}: unsupported file type {path.suffix or '(none)'}"))
+        else:
+            failed.append(FailedFile(path=str(path), error=f"{path}: no such file or folder"))
+    unique = list(dict.fromkeys(p.resolve() for p in files))
+    return unique, failed
+
+
+def _wanted(path: Path, root: Path) -> bool:
+    rel = path.relative_to(root)
+    if any(part.startswith(".") for part in rel.parts):
+        return False
+    if path.name in SKIPPED_NAMES or path.name.endswith(".meta.json"):
+        return False
+    return path.suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def prepare(path: Path, data: bytes, doc_id: str, settings: Settings) -> _Prepared:
+    """Parse, describe and chunk one file; raises LoadError on bad input."""
+    parsed = load(path, max_bytes=settings.max_file_mb * 1024 * 1024)
+    meta = extract_metadata(parsed, corpus_root=settings.corpus_dir)
+    sections = build_sections(parsed.blocks)
+    chunks = chunk_sections(sections, doc_id, size=settings.chunk_size, overlap=settings.chunk_overlap)
+    if not chunks:
+        raise LoadError(path, "no text to index")
+    doc = Document(
+        **meta.model_dump(),
+        doc_id=doc_id,
+        source=path.name,
+        path=str(path),
+        format=parsed.format,
+        pages=parsed.page_count,
+        chunks=len(chunks),
+        sections=_section_infos(chunks),
+        size_bytes=len(data),
+        ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    return _Prepared(doc, chunks)
+
+
+def _section_infos(chunks: list[Chunk]) -> list[SectionInfo]:
+    infos: dict[str, SectionInfo] = {}
+    for c in chunks:
+        info = infos.get(c.section)
+        if info is None:
+            infos[c.section] = SectionInfo(title=c.section, type=c.section_type, page=c.page, page_end=c.page_end, chunks=1)
+            continue
+        info.chunks += 1
+        if c.page_end is not None:
+            info.page_end = max(info.page_end or c.page_end, c.page_end)
+    return list(infos.values())
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    store: Store,
+    embedder: Embedder,
+    settings: Settings,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    started = time.perf_counter()
+    store.recover()
+    files, failed = discover(paths)
+    report = IngestReport(failed=failed)
+
+    registry = [r for r in store.registry() if r.get("status") == COMPLETE]
+    known = {r["doc_id"]: r for r in registry}
+    by_path: dict[str, list[str]] = defaultdict(list)
+    for r in registry:
+        by_path[r["path"]].append(r["doc_id"])
+
+    for n, path in enumerate(files):
+        if progress:
+            progress(path.name, n, len(files))
+        try:
+            outcome = _ingest_file(path, store, embedder, settings, known, by_path)
+        except LoadError as exc:
+            report.failed.append(FailedFile(path=str(path), error=str(exc)))
+            continue
+        except Exception as exc:  # one bad file must not stop the run
+            report.failed.append(FailedFile(path=str(path), error=f"{path.name}: {type(exc).__name__}: {exc}"))
+            continue
+        setattr(report, outcome, getattr(report, outcome) + 1)
+    if progress:
+        progress("", len(files), len(files))
+
+    if prune:
+        for doc_id, record in list(known.items()):
+            if not Path(record["path"]).exists():
+                store.remove(doc_id)
+                report.removed += 1
+
+    docs = store.documents()
+    report.documents = len(docs)
+    report.chunks = store.count()
+    report.pages = sum(d.pages or 0 for d in docs)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _ingest_file(path, store, embedder, settings, known, by_path) -> str:
+    """One file; returns which counter it bumps: added, updated or unchanged."""
+    if path.stat().st_size > settings.max_file_mb * 1024 * 1024:
+        raise LoadError(path, f"file is larger than the {settings.max_file_mb} MB limit")
+    data = path.read_bytes()
+    doc_id = content_id(data)
+    key = str(path)
+    older = [d for d in by_path.get(key, []) if d != doc_id]
+
+    if doc_id in known:
+        previous = known[doc_id]["path"]
+        if previous != key and not Path(previous).exists():
+            doc = store.document(doc_id)
+            if doc is not None:  # the file moved: keep its chunks, note the new place
+                store.rename(doc.model_copy(update={"path": key, "source": path.name}))
+                known[doc_id]["path"] = key
+        for old in older:  # a crash after commit, before the old version went
+            store.remove(old)
+        return "unchanged"
+
+    prepared = prepare(path, data, doc_id, settings)
+    doc, chunks = prepared.doc, prepared.chunks
+    # Embedded with title and section as context; sentence spans are kept
+    # relative to the chunk text, shifted only for the embedder.
+    texts = [passage_context(doc.title, c.section, c.text) for c in chunks]
+    spans = [split_spans(c.text) for c in chunks]
+    shifted = [[(a + len(t) - len(c.text), b + len(t) - len(c.text)) for a, b in sp] for t, c, sp in zip(texts, chunks, spans)]
+    vectors, sentence_vectors = embedder.embed_with_sentences(texts, shifted)
+    doc_vector = embedder.embed([document_context(doc)])[0]
+
+    store.begin(doc, doc_vector)
+    store.add_chunks(doc, chunks, vectors, spans, sentence_vectors)
+    store.commit(doc, doc_vector)
+    known[doc_id] = {"doc_id": doc_id, "path": key, "status": COMPLETE}
+    by_path[key] = [doc_id]
+    for old in older:
+        store.remove(old)
+        known.pop(old, None)
+    return "updated" if older else "added"
+
+
+def document_context(doc: Document) -> str:
+    """What a document-level vector describes: for finding documents by topic."""
+    parts = [doc.title, doc.organisation or "", ", ".join(doc.countries), str(doc.year or ""), doc.kind]
+    return " | ".join(p for p in parts if p)

@@ -1,0 +1,158 @@
+"""Hybrid search: dense (Chroma) and lexical (BM25) fused, then de-duplicated.
+
+Dense search understands paraphrase ("women's issues" ~ "gender equality");
+BM25 catches the acronyms and codes this domain is full of (HRDD, IN/285).
+Reciprocal rank fusion combines them without calibrating their scores
+against each other. The same report text often appears in a report and its
+brief: such near-duplicates are shown once, naming every source.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .embedding import Embedder
+from .filters import Filters
+from .lexical import LexicalIndex
+from .models import Passage
+from .store import Store
+
+CANDIDATES = 60
+RRF_K = 60
+MAX_QUERY_CHARS = 2000
+MAX_K = 100
+
+
+class QueryError(ValueError):
+    """A query we will not run; the message says why."""
+
+
+@dataclass
+class Candidate:
+    chunk_id: str
+    text: str
+    meta: dict[str, Any]
+    dense_rank: int | None = None
+    dense_score: float | None = None
+    lexical_rank: int | None = None
+    lexical_score: float | None = None
+    sentence_rank: int | None = None
+    sentence_score: float | None = None
+    fused: float = 0.0
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
+
+
+def check_query(query: str, k: int) -> str:
+    if not isinstance(query, str):
+        raise QueryError("query must be text")
+    text = " ".join(query.split())
+    if not text:
+        raise QueryError("query is empty")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"query is {len(text)} characters; the limit is {MAX_QUERY_CHARS}")
+    if not re.search(r"\w", text):
+        raise QueryError("query has no words to search for")
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+        raise QueryError(f"k must be a whole number from 1 to {MAX_K}")
+    return text
+
+
+class Retriever:
+    def __init__(self, store: Store, embedder: Embedder, lexical: LexicalIndex):
+        self.store = store
+        self.embedder = embedder
+        self.lexical = lexical
+
+    def candidates(self, query: str, filters: Filters, n: int = CANDIDATES) -> list[Candidate]:
+        """Dense and lexical candidates fused by reciprocal rank, best first."""
+        pool: dict[str, Candidate] = {}
+        vector = self.embedder.embed_query(query)
+        for rank, (chunk_id, text, meta, score) in enumerate(self.store.query(vector, n, filters.where())):
+            pool[chunk_id] = Candidate(chunk_id, text, meta, dense_rank=rank, dense_score=score)
+        for rank, (row, score) in enumerate(self.lexical.search(query, n, filters)):
+            chunk_id = self.lexical.ids[row]
+            cand = pool.get(chunk_id)
+            if cand is None:
+                cand = pool[chunk_id] = Candidate(chunk_id, self.lexical.texts[row], self.lexical.metas[row])
+            cand.lexical_rank, cand.lexical_score = rank, score
+        best: dict[str, float] = {}
+        for _, meta, score in self.store.query_sentences(vector, n * 3, filters.where()):
+            chunk_id = meta["chunk_id"]
+            best[chunk_id] = max(score, best.get(chunk_id, -1.0))
+        missing = [c for c in best if c not in pool]
+        for chunk_id, text, meta in self.store.get_chunks(missing):
+            pool[chunk_id] = Candidate(chunk_id, text, meta)
+        for rank, (chunk_id, score) in enumerate(sorted(best.items(), key=lambda kv: -kv[1])):
+            if chunk_id in pool:
+                pool[chunk_id].sentence_rank, pool[chunk_id].sentence_score = rank, score
+        for cand in pool.values():
+            ranks = (cand.dense_rank, cand.lexical_rank, cand.sentence_rank)
+            cand.fused = sum(1.0 / (RRF_K + r + 1) for r in ranks if r is not None)
+        return sorted(pool.values(), key=lambda c: -c.fused)
+
+    def search(self, query: str, k: int = 10, filters: dict | Filters | None = None) -> list[Passage]:
+        query = check_query(query, k)
+        parsed = filters if isinstance(filters, Filters) else Filters.parse(filters)
+        ranked = collapse_duplicates(self.candidates(query, parsed))
+        return [to_passage(c) for c in ranked[:k]]
+
+
+def _shingles(text: str, n: int = 5) -> set[int]:
+    words = re.findall(r"\w+", text.lower())
+    return {hash(tuple(words[i : i + n])) for i in range(max(1, len(words) - n + 1))}
+
+
+def collapse_duplicates(cands: list[Candidate], threshold: float = 0.6) -> list[Candidate]:
+    """Keep the best of each group of near-identical passages; remember the others."""
+    kept: list[tuple[Candidate, set[int]]] = []
+    for cand in cands:
+        sh = _shingles(cand.text)
+        for best, best_sh in kept:
+            overlap = len(sh & best_sh) / max(1, min(len(sh), len(best_sh)))
+            if overlap >= threshold:
+                best.duplicates.append(_ref(cand))
+                break
+        else:
+            kept.append((cand, sh))
+    return [c for c, _ in kept]
+
+
+def _ref(c: Candidate) -> dict[str, Any]:
+    m = c.meta
+    return {"chunk_id": c.chunk_id, "doc_id": m.get("doc_id"), "source": m.get("source"), "page": m.get("page")}
+
+
+def to_passage(c: Candidate) -> Passage:
+    m = c.meta
+    extra = {
+        key: m[key]
+        for key in ("countries", "kind", "language", "criteria", "index")
+        if key in m
+    }
+    extra.update(
+        dense_score=c.dense_score,
+        dense_rank=c.dense_rank,
+        lexical_score=c.lexical_score,
+        lexical_rank=c.lexical_rank,
+        sentence_score=c.sentence_score,
+        sentence_rank=c.sentence_rank,
+    )
+    if c.duplicates:
+        extra["also_in"] = c.duplicates
+    return Passage(
+        chunk_id=c.chunk_id,
+        doc_id=m.get("doc_id", ""),
+        source=m.get("source", ""),
+        title=m.get("title", ""),
+        organisation=m.get("organisation"),
+        year=m.get("year"),
+        page=m.get("page"),
+        page_end=m.get("page_end"),
+        section=m.get("section", ""),
+        section_type=m.get("section_type", "other"),
+        text=c.text,
+        score=round(float(c.fused), 6),
+        metadata=extra,
+    )

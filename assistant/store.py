@@ -1,0 +1,245 @@
+"""Chroma, local or remote: the chunks and the document registry.
+
+Chroma is the source of truth; anything else (the lexical index) is derived
+from it. Chroma never embeds: both collections are opened with
+`embedding_function=None` and we always hand it vectors, because its default
+embedding function downloads a model, which fails on an offline machine.
+
+Crash safety without transactions: a document's registry record is written
+as `pending` before its chunks and flipped to `complete` after them. A run
+killed in between leaves a pending record, and `recover()` (called at the
+start of every ingest) deletes it with whatever chunks it got. Chunk ids are
+deterministic, so a half-written batch re-written later is an upsert, not a
+duplicate.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .config import Settings
+from .models import Chunk, Document
+
+PENDING, COMPLETE = "pending", "complete"
+_BATCH = 500
+
+
+def connect(settings: Settings):
+    """A Chroma client: HTTP when a server URL is configured, else on disk."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise ValueError(f"ASSISTANT_CHROMA_URL is not a URL: {settings.chroma_url!r}")
+        return chromadb.HttpClient(
+            host=url.hostname,
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+
+
+class Store:
+    def __init__(self, settings: Settings, client=None):
+        self.settings = settings
+        self.client = client if client is not None else connect(settings)
+        self.chunks = self._collection(f"{settings.collection}_chunks")
+        self.docs = self._collection(f"{settings.collection}_documents")
+        self.sentences = self._collection(f"{settings.collection}_sentences")
+
+    def _collection(self, name: str):
+        return self.client.get_or_create_collection(
+            name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    # -- document registry -------------------------------------------------
+
+    def documents(self, include_pending: bool = False) -> list[Document]:
+        got = self.docs.get(include=["documents", "metadatas"])
+        out = []
+        for text, meta in zip(got["documents"], got["metadatas"]):
+            if include_pending or meta.get("status") == COMPLETE:
+                out.append(Document.model_validate_json(text))
+        return sorted(out, key=lambda d: (d.source, d.doc_id))
+
+    def registry(self) -> list[dict[str, Any]]:
+        """Light view of the registry (id, path, status) without parsing documents."""
+        got = self.docs.get(include=["metadatas"])
+        return [dict(meta, doc_id=i) for i, meta in zip(got["ids"], got["metadatas"])]
+
+    def document(self, doc_id: str) -> Document | None:
+        got = self.docs.get(ids=[doc_id], include=["documents", "metadatas"])
+        if not got["ids"] or got["metadatas"][0].get("status") != COMPLETE:
+            return None
+        return Document.model_validate_json(got["documents"][0])
+
+    def _put_document(self, doc: Document, vector: np.ndarray, status: str) -> None:
+        self.docs.upsert(
+            ids=[doc.doc_id],
+            embeddings=[vector.tolist()],
+            documents=[doc.model_dump_json()],
+            metadatas=[{"status": status, "path": doc.path, "source": doc.source}],
+        )
+
+    def begin(self, doc: Document, vector: np.ndarray) -> None:
+        self._put_document(doc, vector, PENDING)
+
+    def commit(self, doc: Document, vector: np.ndarray) -> None:
+        self._put_document(doc, vector, COMPLETE)
+
+    def rename(self, doc: Document) -> None:
+        """Record that a known document now lives at another path.
+
+        The vector is passed back in: an update with text and no vector would
+        make Chroma embed the text with its downloading default.
+        """
+        got = self.docs.get(ids=[doc.doc_id], include=["metadatas", "embeddings"])
+        if got["ids"]:
+            self.docs.update(
+                ids=[doc.doc_id],
+                embeddings=[list(got["embeddings"][0])],
+                documents=[doc.model_dump_json()],
+                metadatas=[dict(got["metadatas"][0], path=doc.path, source=doc.source)],
+            )
+            for collection in (self.chunks, self.sentences):  # citations name the file as it is now
+                rows = collection.get(where={"doc_id": doc.doc_id}, include=["metadatas"])
+                if rows["ids"]:
+                    collection.update(ids=rows["ids"], metadatas=[dict(m, source=doc.source) for m in rows["metadatas"]])
+
+    def remove(self, doc_id: str) -> bool:
+        """Delete a document's chunks, then its record (so a crash leaves it retryable)."""
+        known = bool(self.docs.get(ids=[doc_id])["ids"])
+        self.sentences.delete(where={"doc_id": doc_id})
+        self.chunks.delete(where={"doc_id": doc_id})
+        if known:
+            self.docs.delete(ids=[doc_id])
+        return known
+
+    def recover(self) -> list[str]:
+        """Drop what a killed run left half-written; returns the doc ids dropped."""
+        dropped = [r["doc_id"] for r in self.registry() if r.get("status") != COMPLETE]
+        for doc_id in dropped:
+            self.remove(doc_id)
+        return dropped
+
+    # -- chunks ----------------------------------------------------------
+
+    def add_chunks(
+        self,
+        doc: Document,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        sentence_spans: Sequence[Sequence[tuple[int, int]]],
+        sentence_vectors: Sequence[np.ndarray],
+    ) -> None:
+        """Chunks and their sentences (spans into the chunk text, with vectors)."""
+        for start in range(0, len(chunks), _BATCH):
+            batch = chunks[start : start + _BATCH]
+            metas = [chunk_metadata(doc, c) for c in batch]
+            self.chunks.upsert(
+                ids=[c.chunk_id for c in batch],
+                embeddings=vectors[start : start + len(batch)].tolist(),
+                documents=[c.text for c in batch],
+                metadatas=metas,
+            )
+            ids, embeddings, docs, smetas = [], [], [], []
+            for offset, (chunk, meta) in enumerate(zip(batch, metas)):
+                spans, svecs = sentence_spans[start + offset], sentence_vectors[start + offset]
+                for j, ((a, b), vec) in enumerate(zip(spans, svecs)):
+                    ids.append(f"{chunk.chunk_id}:{j:03d}")
+                    embeddings.append(vec.tolist())
+                    docs.append(chunk.text[a:b])
+                    smetas.append(dict(meta, chunk_id=chunk.chunk_id, start=a, end=b))
+            for s0 in range(0, len(ids), _BATCH * 4):
+                sl = slice(s0, s0 + _BATCH * 4)
+                self.sentences.upsert(ids=ids[sl], embeddings=embeddings[sl], documents=docs[sl], metadatas=smetas[sl])
+
+    def count(self) -> int:
+        return self.chunks.count()
+
+    def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, str, dict, float]]:
+        """Nearest chunks as (id, text, metadata, cosine similarity)."""
+        n = min(k, self.count())
+        if n <= 0:
+            return []
+        got = self.chunks.query(
+            query_embeddings=[vector.tolist()],
+            n_results=n,
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (i, text, meta, 1.0 - float(dist))
+            for i, text, meta, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]
+            )
+        ]
+
+    def get_chunks(self, ids: Sequence[str]) -> list[tuple[str, str, dict]]:
+        if not ids:
+            return []
+        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        return list(zip(got["ids"], got["documents"], got["metadatas"]))
+
+    def query_sentences(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, dict, float]]:
+        """Nearest sentences as (sentence id, metadata, cosine similarity)."""
+        got = self.sentences.query(
+            query_embeddings=[vector.tolist()], n_results=k, where=where or None, include=["metadatas", "distances"]
+        )
+        return [(i, m, 1.0 - float(d)) for i, m, d in zip(got["ids"][0], got["metadatas"][0], got["distances"][0])]
+
+    def sentences_of(self, chunk_ids: Sequence[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
+        """Each chunk's sentences as (start, end, vector), in text order."""
+        if not chunk_ids:
+            return {}
+        got = self.sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}}, include=["metadatas", "embeddings"])
+        out: dict[str, list[tuple[int, int, np.ndarray]]] = {c: [] for c in chunk_ids}
+        for meta, vec in zip(got["metadatas"], got["embeddings"]):
+            out[meta["chunk_id"]].append((meta["start"], meta["end"], np.asarray(vec, dtype=np.float32)))
+        for rows in out.values():
+            rows.sort(key=lambda r: r[0])
+        return out
+
+    def iter_chunks(self, where: dict | None = None, batch: int = 2000) -> Iterable[tuple[str, str, dict]]:
+        """Every stored chunk (id, text, metadata), paged so 100k chunks stay cheap."""
+        offset = 0
+        while True:
+            got = self.chunks.get(
+                where=where or None, limit=batch, offset=offset, include=["documents", "metadatas"]
+            )
+            if not got["ids"]:
+                return
+            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            offset += len(got["ids"])
+
+
+def chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, Any]:
+    """Flat Chroma metadata: every document field a search may filter on.
+
+    Chroma rejects None and empty lists, so absent values are left out.
+    """
+    meta: dict[str, Any] = {
+        "doc_id": doc.doc_id,
+        "index": chunk.index,
+        "source": doc.source,
+        "title": doc.title,
+        "organisation": doc.organisation,
+        "countries": list(doc.countries),
+        "year": doc.year,
+        "kind": doc.kind,
+        "language": doc.language,
+        "section": chunk.section,
+        "section_type": chunk.section_type,
+        "criteria": list(chunk.criteria),
+        "page": chunk.page,
+        "page_end": chunk.page_end,
+    }
+    return {k: v for k, v in meta.items() if v is not None and v != []}

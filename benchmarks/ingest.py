@@ -1,0 +1,195 @@
+"""Ingest throughput: how long indexing takes, where the time goes, and how it grows.
+
+    python benchmarks/ingest.py [FOLDER ...] [--scale N] [--chunk-size N --chunk-overlap N] [--json out.json]
+
+One row per corpus size: the folders as given (1x), then N distinct copies of
+them (Nx, default 10; --scale 0 skips it). Each row runs in its own process on
+a fresh temporary index, so its peak memory is its own and not the high-water
+mark of an earlier, smaller run. The embedding model is loaded before the clock
+starts (its load time is printed apart): the rows compare ingest work, not
+start-up. After each first ingest the same folders are ingested again,
+unchanged, by a fresh Assistant on the same index: that should embed nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+from common import DEFAULT_CORPUS, machine_load, table
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+COLUMNS = [
+    ("scale", "scale", "{}"),
+    ("docs", "documents", "{}"),
+    ("pages", "pages", "{}"),
+    ("chunks", "chunks", "{}"),
+    ("seconds", "seconds", "{:.1f}"),
+    ("pages/s", "pages_per_s", "{:.1f}"),
+    ("chunks/s", "chunks_per_s", "{:.1f}"),
+    ("embed s", "embed_seconds", "{:.1f}"),
+    ("other s", "other_seconds", "{:.1f}"),
+    ("overhead %", "overhead_pct", "{:.0f}"),
+    ("peak MB", "peak_rss_mb", "{:.0f}"),
+    ("re-ingest s", "reingest_seconds", "{:.2f}"),
+    ("re-embedded", "reingest_embedded", "{}"),
+]
+
+
+def measure(folders: list[str], corpus_dir: str, chunk_size: int | None, chunk_overlap: int | None) -> dict:
+    """One fresh index: first ingest (embedding timed apart), then an unchanged re-ingest.
+
+    Runs in a child process; everything it needs arrives as plain strings.
+    """
+    from assistant import Assistant
+
+    with tempfile.TemporaryDirectory(prefix="ingest-bench-") as index:
+        options = dict(index_dir=index, corpus_dir=corpus_dir, chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+        a = Assistant(**options)
+        started = time.perf_counter()
+        a.embedder.model  # loads it: start-up is not ingest work
+        load_seconds = time.perf_counter() - started
+
+        embed_seconds = 0.0
+        embed = a.embedder.embed
+
+        def timed_embed(texts):
+            nonlocal embed_seconds
+            started = time.perf_counter()
+            try:
+                return embed(texts)
+            finally:
+                embed_seconds += time.perf_counter() - started
+
+        a.embedder.embed = timed_embed  # the instance attribute shadows the method: ingest calls this one
+        report = a.ingest(folders)
+        for failed in report.failed:
+            print(f"warning: could not ingest {failed.path}: {failed.error}", flush=True)
+
+        again = Assistant(**options)  # a new process would start like this: no model loaded
+        started = time.perf_counter()
+        second = again.ingest(folders)
+        reingest_seconds = time.perf_counter() - started
+
+    seconds = report.seconds
+    other = seconds - embed_seconds
+    return {
+        "documents": report.documents,
+        "pages": report.pages,
+        "chunks": report.chunks,
+        "failed": len(report.failed),
+        "seconds": seconds,
+        "pages_per_s": report.pages / seconds,
+        "chunks_per_s": report.chunks / seconds,
+        "embed_seconds": embed_seconds,
+        "other_seconds": other,
+        "overhead_pct": 100 * other / embed_seconds if embed_seconds else float("nan"),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux reports KiB
+        "model_load_seconds": load_seconds,
+        "reingest_seconds": reingest_seconds,
+        "reingest_unchanged": second.unchanged,
+        "reingest_embedded": again.embedder.texts_embedded,
+    }
+
+
+def make_copies(folders: list[Path], target: Path, n: int) -> None:
+    """N copies of the folders whose every file differs from the original and from each other.
+
+    A copy with the same bytes would share the original's content hash and be
+    skipped as already indexed, so each copy gets its own text: a closing
+    paragraph naming the copy for text files, and for PDFs an extra last page
+    saying the same plus a metadata field (pypdf rewrites the file). The rest of
+    the text is the original's, so the Nx corpus costs about N times the 1x one.
+    """
+    from pypdf import PdfWriter
+
+    for i in range(1, n + 1):
+        note = f"Benchmark copy {i}: this closing note makes copy {i} of this document distinct."
+        for folder in folders:
+            for path in sorted(folder.rglob("*")):
+                if not path.is_file() or path.name.startswith("."):
+                    continue
+                out = target / f"copy_{i:02d}" / folder.name / path.relative_to(folder)
+                out.parent.mkdir(parents=True, exist_ok=True)
+                suffix = path.suffix.lower()
+                if suffix == ".pdf":
+                    writer = PdfWriter(clone_from=path)
+                    _add_text_page(writer, note)
+                    writer.add_metadata({"/BenchmarkCopy": str(i)})
+                    buffer = io.BytesIO()
+                    writer.write(buffer)
+                    out.write_bytes(buffer.getvalue())
+                elif suffix in TEXT_SUFFIXES:
+                    out.write_text(path.read_text(encoding="utf-8") + f"\n\n{note}\n", encoding="utf-8")
+                else:
+                    print(f"note: {path.name} not copied (no way to vary a {suffix} file)")
+
+
+def _add_text_page(writer, text: str) -> None:
+    """Append a page with one line of real, extractable text (Helvetica, no embedded font)."""
+    from pypdf.generic import ContentStream, DictionaryObject, NameObject
+
+    page = writer.add_blank_page(612, 792)
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
+    content = ContentStream(None, None)
+    content.set_data(f"BT /F1 11 Tf 72 720 Td ({text}) Tj ET".encode("latin-1"))
+    page.replace_contents(content)
+
+
+def run_isolated(*args) -> dict:
+    """`measure` in a fresh process, so the peak memory figure belongs to this row alone."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(measure, *args).result()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folders", nargs="*", type=Path, default=[DEFAULT_CORPUS])
+    parser.add_argument("--scale", type=int, default=10, help="also ingest N distinct copies (0: skip)")
+    parser.add_argument("--chunk-size", type=int)
+    parser.add_argument("--chunk-overlap", type=int)
+    parser.add_argument("--json", type=Path, help="write the rows here")
+    args = parser.parse_args(argv)
+    folders = [f.resolve() for f in args.folders]
+    print(machine_load())
+
+    base = run_isolated([str(f) for f in folders], str(folders[0]), args.chunk_size, args.chunk_overlap)
+    rows = [{"scale": "1x", **base}]
+    print(f"1x: {base['chunks']} chunks in {base['seconds']:.1f} s", flush=True)
+    if args.scale > 0:
+        with tempfile.TemporaryDirectory(prefix="ingest-scaled-") as scaled:
+            started = time.perf_counter()
+            make_copies(folders, Path(scaled), args.scale)
+            print(f"made {args.scale} copies in {time.perf_counter() - started:.1f} s", flush=True)
+            row = run_isolated([scaled], scaled, args.chunk_size, args.chunk_overlap)
+        rows.append({"scale": f"{args.scale}x", **row})
+
+    print(table([c[0] for c in COLUMNS], [[fmt.format(r[key]) for _, key, fmt in COLUMNS] for r in rows]))
+    print(f"model load (not in seconds): {base['model_load_seconds']:.1f} s; overhead % = other s / embed s")
+    if len(rows) == 2:
+        ratio = rows[1]["seconds"] / base["seconds"]
+        print(f"{rows[1]['scale']} took {ratio:.1f} times as long as 1x for {rows[1]['chunks'] / base['chunks']:.1f} times the chunks")
+    if base["reingest_seconds"] >= 3:
+        print(f"warning: unchanged re-ingest took {base['reingest_seconds']:.1f} s (target < 3 s)")
+    if args.json:
+        settings = {"folders": [str(f) for f in folders], "scale": args.scale, "chunk_size": args.chunk_size, "chunk_overlap": args.chunk_overlap}
+        args.json.write_text(json.dumps({"settings": settings, "rows": rows}, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,46 @@
+"""Shared fixtures: the sample corpus is ingested once per session, not per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def indexed(tmp_path_factory):
+    """An Assistant over a fresh index of the whole sample corpus, with its first ingest report."""
+    from assistant import Assistant
+
+    index = tmp_path_factory.mktemp("index")
+    assistant = Assistant(index_dir=index, corpus_dir=CORPUS)
+    report = assistant.ingest([CORPUS])
+    return assistant, report
+
+
+@pytest.fixture()
+def small_corpus(tmp_path) -> Path:
+    """A private copy of three short sample documents, for tests that change files."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name in (
+        "ilo_responsible_value_chains_asia_final_evaluation_2024_summary.txt",
+        "iom_aap_evaluation_brief_2024.pdf",
+        "iom_hoa_eu_joint_initiative_learning_brief_2023.pdf",
+    ):
+        shutil.copy(CORPUS / name, folder / name)
+    return folder
