@@ -44,6 +44,19 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("remove", parents=[common], help="delete a document and its chunks")
     p.add_argument("doc", help="document id, id prefix or file name")
+
+    p = sub.add_parser("search", parents=[common], help="the passages that best match a query")
+    p.add_argument("query")
+    p.add_argument("--k", type=int, default=10, help="how many passages (1-100)")
+    p.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE",
+                   help="e.g. organisation=IOM, country=Haiti, year=2020-2024, kind=brief, section_type=lessons_learned")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("ask", parents=[common], help="a cited answer from the indexed documents")
+    p.add_argument("question")
+    p.add_argument("--k", type=int, default=6, help="how many passages to answer from")
+    p.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--json", action="store_true")
     return parser
 
 
@@ -57,7 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .core import Assistant  # after settings: keeps `--help` fast
 
     assistant = Assistant(settings=settings)
-    return COMMANDS[args.command](assistant, args)
+    try:
+        return COMMANDS[args.command](assistant, args)
+    except ValueError as exc:  # bad query, filter or k: say what is wrong
+        print(f"eval-assistant: {exc}", file=sys.stderr)
+        return 2
 
 
 def _ingest(assistant, args) -> int:
@@ -121,4 +138,52 @@ def _remove(assistant, args) -> int:
     return 0
 
 
-COMMANDS = {"ingest": _ingest, "documents": _documents, "remove": _remove}
+def _filters(pairs: list[str]) -> dict[str, list[str]]:
+    """`--filter country=Haiti --filter country=Japan` -> {"country": ["Haiti", "Japan"]}."""
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--filter {pair!r}: expected KEY=VALUE")
+        out.setdefault(key.strip(), []).append(value.strip())
+    return {k: v[0] if len(v) == 1 else v for k, v in out.items()}
+
+
+def _search(assistant, args) -> int:
+    passages = assistant.search(args.query, k=args.k, filters=_filters(args.filter))
+    if args.json:
+        print(json.dumps([p.model_dump() for p in passages], indent=2, ensure_ascii=False))
+        return 0
+    for n, p in enumerate(passages, 1):
+        print(f"[{n}] {_where(p)}  (score {p.score:.4f})\n    {' '.join(p.text.split())[:400]}\n")
+    if not passages:
+        print("no passages")
+    return 0
+
+
+def _ask(assistant, args) -> int:
+    answer = assistant.ask(args.question, k=args.k, filters=_filters(args.filter))
+    if args.json:
+        print(answer.model_dump_json(indent=2))
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print()
+        for n, p in enumerate(answer.citations, 1):
+            print(f"[{n}] {_where(p)}")
+    return 0
+
+
+def _where(p) -> str:
+    pages = "" if p.page is None else f", p. {p.page}" + (f"-{p.page_end}" if p.page_end and p.page_end != p.page else "")
+    section = f" — {p.section}" if p.section else ""
+    return f"{p.title or p.source} ({p.source}{pages}){section}"
+
+
+COMMANDS = {
+    "ingest": _ingest,
+    "documents": _documents,
+    "remove": _remove,
+    "search": _search,
+    "ask": _ask,
+}

@@ -7,16 +7,19 @@ serialises writes so an upload can ingest while searches go on.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Iterable
 
+from .answer import ExtractiveAnswerer, list_intent
 from .config import Settings
 from .embedding import Embedder
-from .ingest import Progress, ingest
 from .filters import Filters
+from .followup import contextualize
+from .ingest import Progress, ingest
 from .lexical import LexicalIndex
-from .models import Document, IngestReport, Passage
-from .retrieval import Retriever
+from .models import Answer, Document, IngestReport, Passage
+from .retrieval import Retriever, check_query
 from .store import Store
 
 
@@ -30,6 +33,7 @@ class Assistant:
         self.embedder = Embedder(self.settings.model_name, batch_size=self.settings.embed_batch)
         self.lexical = LexicalIndex(self.store)
         self.retriever = Retriever(self.store, self.embedder, self.lexical)
+        self.answerer = ExtractiveAnswerer(self.store, self.lexical)
         self._write_lock = threading.Lock()
 
     def ingest(
@@ -62,6 +66,44 @@ class Assistant:
 
     def search(self, query: str, k: int = 10, filters: dict | Filters | None = None) -> list[Passage]:
         """The k passages that best match the query, best first, citable."""
+        return self.retriever.search(query, k=k, filters=filters)
+
+    def ask(
+        self,
+        question: str,
+        k: int = 6,
+        filters: dict | Filters | None = None,
+        history: list | None = None,
+    ) -> Answer:
+        """A short answer in the reports' own words, every sentence cited.
+
+        `history` (earlier questions, (question, answer) pairs or chat
+        messages) lets a follow-up like "and in Cambodia?" keep its subject.
+        """
+        started = time.perf_counter()
+        question = check_query(question, k)
+        parsed = filters if isinstance(filters, Filters) else Filters.parse(filters)
+        query = contextualize(question, history)
+        passages = self._passages_for(question, query, k, parsed)
+        retrieved = time.perf_counter()
+        qvec = self.embedder.embed_query(query)
+        answer = self.answerer.answer(query, qvec, passages)
+        answer.question = question
+        done = time.perf_counter()
+        answer.timings = {
+            "retrieve_ms": round((retrieved - started) * 1000, 1),
+            "answer_ms": round((done - retrieved) * 1000, 1),
+            "total_ms": round((done - started) * 1000, 1),
+        }
+        return answer
+
+    def _passages_for(self, question: str, query: str, k: int, filters: Filters) -> list[Passage]:
+        """A list question ("what were the recommendations") searches that section type first."""
+        kind = list_intent(question)
+        if kind and "section_type" not in filters.equals:
+            typed = self.retriever.search(query, k=max(k, 10), filters=filters.narrowed(section_type=kind))
+            if typed:
+                return typed
         return self.retriever.search(query, k=k, filters=filters)
 
     def _resolve(self, ref: str) -> str:

@@ -19,7 +19,8 @@ class Embedder:
         self.batch_size = batch_size
         self.texts_embedded = 0  # lets tests and reports see that nothing was embedded
         self._model = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._queries: dict[str, np.ndarray] = {}
 
     @property
     def model(self):
@@ -59,7 +60,16 @@ class Embedder:
         return vectors.astype(np.float32, copy=False)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        """Cached: search and answer embed the same question within one ask."""
+        with self._lock:
+            hit = self._queries.get(text)
+        if hit is None:
+            hit = self.embed([text])[0]
+            with self._lock:
+                self._queries[text] = hit
+                while len(self._queries) > 256:
+                    self._queries.pop(next(iter(self._queries)))
+        return hit
 
     def embed_with_sentences(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]

@@ -80,6 +80,12 @@ class Filters:
     def __bool__(self) -> bool:
         return bool(self.equals) or self.year_min is not None or self.year_max is not None
 
+    def narrowed(self, **fields_values: Any) -> "Filters":
+        """These filters plus more exact-match conditions (metadata field -> value)."""
+        equals = dict(self.equals)
+        equals.update({k: (v,) for k, v in fields_values.items()})
+        return Filters(equals, self.year_min, self.year_max)
+
     def where(self) -> dict | None:
         """The Chroma `where` clause."""
         clauses: list[dict] = []

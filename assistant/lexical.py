@@ -10,6 +10,7 @@ stemmed both ways so it meets either.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -85,6 +86,7 @@ class LexicalIndex:
         self.texts: list[str] = []
         self.metas: list[dict] = []
         self._bm25 = None
+        self._df: dict[str, int] = {}
 
     def invalidate(self) -> None:
         self._checked = 0.0
@@ -110,11 +112,25 @@ class LexicalIndex:
             metas.append(meta)
             context = f"{meta.get('title', '')} {meta.get('section', '')} {text}"
             corpus.append(doc_tokens(context, meta.get("language")))
+        df: dict[str, int] = {}
+        for tokens in corpus:
+            for t in set(tokens):
+                df[t] = df.get(t, 0) + 1
         bm25 = None
         if corpus:
             bm25 = bm25s.BM25()
             bm25.index(corpus, show_progress=False)
-        self.ids, self.texts, self.metas, self._bm25, self._key = ids, texts, metas, bm25, key
+        self.ids, self.texts, self.metas, self._bm25, self._df, self._key = ids, texts, metas, bm25, df, key
+
+    def has_term(self, token: str) -> bool:
+        self._fresh()
+        return token in self._df
+
+    def idf(self, token: str) -> float:
+        """Inverse document frequency; a term found nowhere weighs the most."""
+        self._fresh()
+        n = max(1, len(self.ids))
+        return math.log(1 + (n - self._df.get(token, 0) + 0.5) / (self._df.get(token, 0) + 0.5))
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
         """Top-k (row, score) pairs; rows index `ids`, `texts`, `metas`."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+from pathlib import Path
 
+import badfiles
 import pypdf
 
 from assistant import Assistant
@@ -116,8 +119,6 @@ def test_moved_file_keeps_its_chunks_and_prune_removes_gone_files(small_corpus, 
 
 
 def test_cli_documents_remove_and_json_summary(small_corpus, tmp_path, capsys):
-    import json
-
     index = str(tmp_path / "index")
     assert cli(["ingest", str(small_corpus), "--index", index, "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
@@ -134,3 +135,37 @@ def test_cli_documents_remove_and_json_summary(small_corpus, tmp_path, capsys):
     assert "no indexed document" in capsys.readouterr().err
     assert cli(["documents", "--index", index, "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 2
+
+
+def test_bad_files_are_reported_and_the_rest_goes_on(small_corpus, tmp_path, corpus_dir, capsys):
+    index = str(tmp_path / "index")
+    assert cli(["ingest", str(small_corpus), "--index", index, "--no-progress"]) == 0
+    before = Assistant(index_dir=index).documents()
+    capsys.readouterr()
+
+    source = corpus_dir / "iom_aap_evaluation_brief_2024.pdf"
+    bad = small_corpus / "bad"
+    bad.mkdir()
+    badfiles.truncated_pdf(source, bad / "truncated.pdf")
+    badfiles.encrypted_pdf(source, bad / "locked.pdf", user_password="s3cret")
+    badfiles.image_only_pdf(bad / "scanned.pdf")
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "fake.pdf").write_text("<html><body>404 not found</body></html>")
+    badfiles.encoded_text(bad / "latin1.txt", "Évaluation à mi-parcours\n\nLa coopération française a été évaluée en 2023.", "latin-1")
+
+    code = cli(["ingest", str(small_corpus), "--index", index, "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    reasons = {Path(f["path"]).name: f["error"] for f in report["failed"]}
+    assert set(reasons) == {"truncated.pdf", "locked.pdf", "scanned.pdf", "empty.txt", "fake.pdf"}
+    for name, error in reasons.items():
+        assert error.startswith(name), error  # every message names its file
+    assert "encrypted" in reasons["locked.pdf"] and "text layer" in reasons["scanned.pdf"]
+    assert "empty" in reasons["empty.txt"]
+    assert report["added"] == 1 and report["unchanged"] == 3  # the Latin-1 file, and nothing lost
+
+    after = Assistant(index_dir=index)
+    assert {d.doc_id for d in before} < {d.doc_id for d in after.documents()}
+    latin = next(d for d in after.documents() if d.source == "latin1.txt")
+    texts = [t for _, t, _ in after.store.iter_chunks(where={"doc_id": latin.doc_id})]
+    assert any("coopération française a été évaluée" in t for t in texts)
