@@ -46,8 +46,8 @@ class Settings:
     embed_model: str = ""  # empty: the packaged MiniLM
     chroma_url: str = ""  # empty: a local PersistentClient on index_dir
     collection: str = "eval_assistant"
-    chunk_size: int = 900  # characters; chosen by measurement (README)
-    chunk_overlap: int = 150
+    chunk_size: int = 1200  # characters; chosen by measurement (README, "Chunk size")
+    chunk_overlap: int = 100
     embed_batch: int = 32
     max_file_mb: int = 200
     llm: str = ""  # "", "openai" or "ollama"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from .answer import ExtractiveAnswerer, list_intent
 from .config import Settings
@@ -18,13 +18,22 @@ from .filters import Filters
 from .followup import contextualize
 from .ingest import Progress, ingest
 from .lexical import LexicalIndex
+from .llm import LLMAnswerer, make_chat_model
 from .models import Answer, Document, IngestReport, Passage
 from .retrieval import Retriever, check_query
 from .store import Store
 
 
 class Assistant:
-    def __init__(self, index_dir: str | Path | None = None, settings: Settings | None = None, **overrides):
+    def __init__(
+        self,
+        index_dir: str | Path | None = None,
+        settings: Settings | None = None,
+        chat_model: Any | None = None,
+        **overrides,
+    ):
+        """`chat_model`: a langchain chat model to answer with (default: the
+        configured `ASSISTANT_LLM`, else the extractive answerer)."""
         base = settings or Settings.from_env()
         if index_dir is not None:
             overrides["index_dir"] = Path(index_dir)
@@ -33,7 +42,9 @@ class Assistant:
         self.embedder = Embedder(self.settings.model_name, batch_size=self.settings.embed_batch)
         self.lexical = LexicalIndex(self.store)
         self.retriever = Retriever(self.store, self.embedder, self.lexical)
-        self.answerer = ExtractiveAnswerer(self.store, self.lexical)
+        extractive = ExtractiveAnswerer(self.store, self.lexical)
+        chat_model = chat_model if chat_model is not None else make_chat_model(self.settings)
+        self.answerer = LLMAnswerer(chat_model, extractive) if chat_model is not None else extractive
         self._write_lock = threading.Lock()
 
     def ingest(

@@ -58,17 +58,21 @@ def measure(folders: list[str], corpus_dir: str, chunk_size: int | None, chunk_o
         load_seconds = time.perf_counter() - started
 
         embed_seconds = 0.0
-        embed = a.embedder.embed
 
-        def timed_embed(texts):
-            nonlocal embed_seconds
-            started = time.perf_counter()
-            try:
-                return embed(texts)
-            finally:
-                embed_seconds += time.perf_counter() - started
+        def timed(method):
+            def wrapper(*args):
+                nonlocal embed_seconds
+                started = time.perf_counter()
+                try:
+                    return method(*args)
+                finally:
+                    embed_seconds += time.perf_counter() - started
 
-        a.embedder.embed = timed_embed  # the instance attribute shadows the method: ingest calls this one
+            return wrapper
+
+        # Instance attributes shadow the methods: ingest calls these timed ones.
+        a.embedder.embed = timed(a.embedder.embed)
+        a.embedder.embed_with_sentences = timed(a.embedder.embed_with_sentences)
         report = a.ingest(folders)
         for failed in report.failed:
             print(f"warning: could not ingest {failed.path}: {failed.error}", flush=True)

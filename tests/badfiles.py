@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
 
@@ -42,6 +43,35 @@ def text_pdf(path: Path, pages: list[list[str]], *, header: str = "", footer_num
                 c.drawString(72, y, line)
                 y -= 14
         c.showPage()
+    c.save()
+    return path
+
+
+def word_by_word_pdf(path: Path) -> Path:
+    """Text as Word writes a justified line: each word and each space its own text object.
+
+    The space after "area" is squeezed to nothing, so the PDF holds no gap
+    there, only a space glyph a renderer would drop; a footnote mark sits in
+    superscript after "(AAP),".
+    """
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica", 11)
+    y = 760
+    for _ in range(3):
+        c.drawString(72, y, "The people of the area and the others were studied in this area and that one.")
+        y -= 14
+    x, words = 72.0, ["The", " ", "survey", " ", "area", " ", "and", " ", "its", " ", "people."]
+    for before, word in zip([""] + words, words):
+        c.drawString(x, y, word)
+        x += 0.05 if before == "area" else stringWidth(word, "Helvetica", 11)
+    y -= 14
+    lead = "Affected populations (AAP),"
+    c.drawString(72, y, lead)
+    c.setFont("Helvetica", 7)
+    c.drawString(72 + stringWidth(lead, "Helvetica", 11), y + 4, "1")
+    c.setFont("Helvetica", 11)
+    c.drawString(72 + stringWidth(lead, "Helvetica", 11) + 5, y, " following findings.")
+    c.showPage()
     c.save()
     return path
 

@@ -33,6 +33,8 @@ def _consistent(a: Assistant) -> dict[str, int]:
         assert chunk_id == f"{meta['doc_id']}:{meta['index']:05d}"
     for doc_id, doc in docs.items():
         assert per_doc[doc_id] == doc.chunks, doc.source
+    sentences = a.store.sentences.get(include=["metadatas"])
+    assert {m["chunk_id"] for m in sentences["metadatas"]} == seen  # every chunk has sentences, none is orphaned
     return {docs[d].source: n for d, n in per_doc.items()}
 
 

@@ -12,6 +12,7 @@ import pypdf
 
 from assistant import Assistant
 from assistant.cli import main as cli
+from assistant.sentences import split
 
 
 def _norm(text: str) -> str:
@@ -56,16 +57,20 @@ def test_chunk_pages_match_the_pdf(indexed, corpus_dir):
     pages = [_norm(p.extract_text() or "") for p in pypdf.PdfReader(corpus_dir / name).pages]
     chunks = list(assistant.store.iter_chunks(where={"source": name}))
     assert len(chunks) > 50
-    checked = 0
-    for _, text, meta in chunks[::7]:
-        flat = _norm(text)
-        if len(flat) < 80:
-            continue
+    checked = contiguous = 0
+    for _, text, meta in chunks[::5]:
         span = "".join(pages[meta["page"] - 1 : meta["page_end"]])
-        assert flat[:30] in span, (meta["page"], text[:80])
-        assert flat[-30:] in span, (meta["page_end"], text[-80:])
-        checked += 1
-    assert checked >= 10
+        for sentence in split(text):
+            words = [_norm(w) for w in re.findall(r"[^\W\d_]{4,}", sentence)][:6]
+            if len(words) < 3:
+                continue
+            # Every word is on the claimed pages; the sentence's opening reads the same there,
+            # except where a table or diagram is read in another order by pypdf.
+            assert all(w in span for w in words), (meta["page"], meta["page_end"], sentence[:80])
+            contiguous += _norm(sentence)[:20] in span
+            checked += 1
+    assert contiguous >= 0.9 * checked
+    assert checked >= 50
 
 
 def test_unchanged_reingest_embeds_nothing(indexed, corpus_dir):

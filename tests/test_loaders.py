@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -102,14 +103,36 @@ def test_pdf_without_outline_headings_from_fonts(aap_report):
     assert len(texts) < 90
 
 
-def test_pdf_helper_processes_change_nothing(mds, monkeypatch):
-    """Pages extracted in helper processes, or in-process when a helper cannot start, give the same result."""
-    from assistant.loaders import pdf
+def test_pdf_loads_from_threads_alike(mds):
+    """PDFium is not thread-safe: loads from several threads at once (API workers) are serialised, and equal."""
+    with ThreadPoolExecutor(4) as pool:
+        assert all(parsed == mds for parsed in pool.map(load, [MDS] * 4))
+    assert mds.pdf_metadata["Lang"] == "en"
 
-    monkeypatch.setattr(pdf, "_helper_count", lambda pages: 2)
-    assert load(MDS) == mds
-    monkeypatch.setattr(pdf.sys, "executable", "/nonexistent/python")
-    assert load(MDS) == mds
+
+def test_pdf_text_artefacts_mended(aap_report):
+    """PDFium's line-end hyphen marks, dropped spaces and superscript line breaks do not reach the text."""
+    texts = [b.text for b in aap_report.blocks]
+    assert not any(set(t) & set("\ufffe\x02\u200b\ufb01\ufb02") for t in texts)
+    joined = " ".join(texts)
+    assert "This report details the findings" in joined  # no gap between the words' text objects
+    assert "in this area and included it" in joined  # the space object between them squeezed to nothing
+    assert "affected populations (AAP),1 following findings" in joined  # footnote mark on a line of its own
+    assert "taking account of, giving account to" in joined  # ac-/count hyphenated at a line end
+    response = load(CORPUS / "iom_haiti_dr_binational_dialogue_management_response_2025.pdf").text
+    assert "capacité d’influence" in response and "Nations -Unies" not in response  # pypdf's word splits
+
+
+def test_pdf_word_by_word_spaces(tmp_path):
+    parsed = load(badfiles.word_by_word_pdf(tmp_path / "words.pdf"))
+    assert parsed.blocks[-2].text.endswith("The survey area and its people.")
+    assert parsed.blocks[-1].text == "Affected populations (AAP),1 following findings."
+
+
+def test_pdf_form_labels_are_not_headings():
+    parsed = load(CORPUS / "iom_hoa_eu_joint_initiative_management_response_2023.pdf")
+    heads = [text for text, _, _ in _headings(parsed)]
+    assert heads.count("Evaluation recommendation 1:") == 1 and "Recommendation to:" not in heads
 
 
 def test_pdf_running_headers_and_page_numbers_removed(aap_report):
@@ -126,6 +149,7 @@ def test_pdf_paragraphs_are_paragraphs():
     assert "capacity-building material" in _block_with(brief, "Increase training opportunities").text
     heads = [text for text, _, _ in _headings(brief)]
     assert {"BACKGROUND", "KEY FINDINGS & CONCLUSIONS", "GOOD PRACTICES", "KEY RECOMMENDATIONS"} <= set(heads)
+    assert heads.count("EVALUATION BRIEF") == 1  # the title, repeated atop page 2, is a running header there
     body = [b for b in brief.blocks if b.level == 0]
     assert max(len(b.text) for b in body) < 1500 and sum(len(b.text) > 150 for b in body) >= 15
     assert brief.pdf_metadata.get("Author") == "HARRIS Sarah Lynn"

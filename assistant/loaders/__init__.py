@@ -55,7 +55,7 @@ def load(path: str | Path, max_bytes: int | None = None) -> ParsedFile:
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(path, f"cannot read file ({exc.strerror or exc})") from exc
-    parsed = _dispatch(path, data)  # format modules import lazily: pypdf, bs4, docx load only when needed
+    parsed = _dispatch(path, data)  # format modules import lazily: pypdfium2, bs4, docx load only when needed
     blocks = _finish(parsed.blocks)
     if not blocks:
         raise LoadError(path, "no text found")

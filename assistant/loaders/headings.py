@@ -96,12 +96,18 @@ def is_all_caps(text: str) -> bool:
 
 
 def is_known_section(text: str, max_tail: int = 3) -> bool:
-    """An evaluation section name, alone or with a short tail (`Conclusions and recommendations`)."""
+    """An evaluation section name, alone or with a short tail (`Conclusions and recommendations`).
+
+    A tail ending on a small word is a form label (`Recommendation to:`) or
+    a wrapped fragment (`Findings and`), not a title.
+    """
     core = _strip_number(text).rstrip(" :").strip()
     m = _KNOWN.match(core)
     if not m:
         return False
     tail = core[m.end():].split()
+    if tail and tail[-1].lower() in _SMALL_WORDS:
+        return False
     return len(tail) <= max_tail and len(core.split()) <= 7
 
 

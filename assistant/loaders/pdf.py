@@ -1,32 +1,39 @@
-"""PDF via pypdf, page by page.
+"""PDF via PDFium (pypdfium2), page by page.
 
-pypdf's text visitor hands over every text run with its font and position,
-so each extracted line knows its font size, boldness and baseline. That is
-what turns a page of lines into paragraphs (a vertical gap, a font change)
-and finds the headings of documents without bookmarks (a larger or bold
-font whose lines read like titles). When the file has an outline it is the
-authority: each bookmark is placed on the line of its page that carries the
-title, so the heading sits at the right place in the flow.
+PDFium reads each page's characters in order and knows, per character, its
+text object (font, size) and position. Words are read at their ends and
+regrouped into lines by baseline, so each line knows its font size,
+boldness and baseline. That is what turns a page of lines into paragraphs
+(a vertical gap, a font change) and finds the headings of documents without
+bookmarks (a larger or bold font whose lines read like titles). When the
+file has an outline it is the authority: each bookmark is placed on the
+line of its page that carries the title, so the heading sits at the right
+place in the flow.
+
+PDFium's text has its own artefacts, mended here: a line-end hyphen comes
+as U+FFFE with the line break dropped, superscripts get a line of their
+own, and spaces between separately written words can go missing.
+
+PDFium is native code: not thread-safe, so one lock serialises its use, and
+holding native memory, so every document, page and text page is closed as
+soon as it has been read.
 """
 
 from __future__ import annotations
 
-import io
+import ctypes
 import logging
 import math
-import os
-import pickle
 import re
 import statistics
-import subprocess
-import sys
+import threading
 from collections import Counter, defaultdict
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from pypdf import PdfReader
-from pypdf.errors import DependencyError
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from ..cleaning import ends_sentence, fix_text, is_page_number, join_lines, running_lines, vocabulary
 from ..models import Block, ParsedFile
@@ -34,21 +41,25 @@ from . import LoadError, headings
 
 log = logging.getLogger(__name__)
 
+_LOCK = threading.Lock()  # PDFium is not thread-safe: one document at a time, process-wide
 _META_KEYS = ("Title", "Author", "Subject", "Keywords", "Creator", "Producer", "CreationDate", "ModDate")
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi|[-,]bd\b|extrab", re.I)
 _ITALIC_NAME = re.compile(r"italic|oblique|[-,]it\b", re.I)
+_MARKER = re.compile(r"^(?:[•▪■□◦○●➢►✓✔→*–-]|\(?(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})[.)]|\d{1,2}(?:\.\d{1,2})+\.?)$")
 _LIST_START = re.compile(r"^\s*(?:[•▪■□◦○●➢►✓✔→*–-]\s|\(?[a-z0-9]{1,2}[.)]\s)")
 _MIN_TEXT_PER_PAGE = 10  # alphanumeric characters; below this a PDF is a scan
-_PARALLEL_MIN_PAGES = 24  # below this, starting a worker costs more than it saves
-
-
-class _Run(NamedTuple):
-    text: str
-    size: float
-    bold: bool
-    italic: bool
-    x: float
-    y: float
+_LINE_HYPHEN = "\x02\ufffe"  # PDFium's mark for a hyphen ending a line; the line break itself is dropped
+_BREAKS = "\n" + _LINE_HYPHEN
+_PDFIUM_TEXT = str.maketrans(  # line-end hyphen marks back to hyphens (`join_lines` decides), ligatures spelt out
+    {"\x02": "-", "\ufffe": "-", "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
+)
+_FORCE_BOLD, _ITALIC = 1 << 18, 1 << 6  # font descriptor flags
+_LEADER, _CLOSING = "._…", ".,;:!?)]}”’»"
+_JOIN = "\u200b"  # marks a seamless join of two text objects inside a word, for `_mend_joins` to decide
+_PREFIXES = frozenset("un re in de co dis pre non sub".split())  # `un|necessary` is one word, though `UN` is one too
+_JOINED = re.compile(f"([^\\W\\d_]*){_JOIN}(?=([^\\W\\d_]*))")
+_Style = tuple[float, bool, bool]  # size (pt, to the half point), bold, italic
+_WORD = re.compile(f"[^\\s{_LINE_HYPHEN}]+[{_LINE_HYPHEN}]?")  # a line-end hyphen ends its word
 
 
 @dataclass
@@ -57,7 +68,7 @@ class _Line:
     page: int  # 1-based
     size: float
     bold: bool
-    y: float | None
+    y: float | None  # baseline
     italic: bool = False
     table: bool = False  # holds a column gap: a table row or a multi-column strip
     mark: int = -1  # outline entry placed on this line
@@ -65,18 +76,25 @@ class _Line:
 
 
 def load_pdf(path: Path, data: bytes) -> ParsedFile:
-    reader = _open(path, data)
-    pages, boxes = _extract(path, reader)
-    text_chars = sum(c.isalnum() for lines in pages for line in lines for c in line.text)
+    _check_complete(path, data)
+    with _LOCK:
+        pdf = _open(path, data)
+        try:
+            pages, boxes = _extract(path, pdf)
+            outline, metadata = _outline(pdf), _metadata(pdf)
+        finally:
+            pdf.close()
+    text_chars = sum(map(str.isalnum, "".join(line.text for lines in pages for line in lines)))
     if text_chars < _MIN_TEXT_PER_PAGE * len(pages):
         raise LoadError(path, "no text layer (scanned?); OCR is not supported")
+    vocab = vocabulary(line.text.replace(_JOIN, "") for lines in pages for line in lines)
+    _mend_joins(pages, vocab)
     body = _body_size(pages)
     pages = _drop_running(pages, boxes, body)
-    vocab = vocabulary(line.text for lines in pages for line in lines)
     pitch = _pitches(pages)
-    outline = _place_outline(_outline(reader), pages)
+    placed = _place_outline(outline, pages)
     paragraphs = [par for lines in pages for par in _paragraphs(lines, pitch, body)]
-    if outline:
+    if placed:
         levels = {i: par[0].level for i, par in enumerate(paragraphs) if par[0].level}
     else:
         levels = _heading_levels(paragraphs, body)
@@ -84,206 +102,272 @@ def load_pdf(path: Path, data: bytes) -> ParsedFile:
     for i, par in enumerate(paragraphs):
         if text := fix_text(join_lines([line.text for line in par], vocab)):
             blocks.append(Block(text=text, page=par[0].page, level=levels.get(i, 0)))
-    return ParsedFile(
-        path=str(path), format="pdf", blocks=blocks, page_count=len(pages), pdf_metadata=_metadata(reader)
-    )
+    return ParsedFile(path=str(path), format="pdf", blocks=blocks, page_count=len(pages), pdf_metadata=metadata)
 
 
-def _open(path: Path, data: bytes) -> PdfReader:
-    """Open and, when needed, decrypt with the empty password; name what is wrong."""
+def _mend_joins(pages: list[list[_Line]], vocab: Counter[str]) -> None:
+    """Split a seamless join into two words where the document writes both but never the whole (`area|and`)."""
+    marked = [line for lines in pages for line in lines if _JOIN in line.text]
+    joined = Counter((m.group(1) + m.group(2)).lower() for line in marked for m in _JOINED.finditer(line.text))
+
+    def mend(match: re.Match) -> str:
+        left, right = match.group(1), match.group(2)
+        whole = (left + right).lower()
+        if vocab[whole] > joined[whole] or (left.lower() in _PREFIXES and len(right) > 3):
+            return left
+        return f"{left} " if all(len(half) > 1 and vocab[half.lower()] > 1 for half in (left, right)) else left
+
+    for line in marked:
+        line.text = _JOINED.sub(mend, line.text)
+
+
+def _check_complete(path: Path, data: bytes) -> None:
+    """Refuse a cut-off file: PDFium repairs what it can and would load the first half silently."""
     tail = data[-2048:].rstrip(b"\x00\r\n\t \x0c")
     if b"%%EOF" not in tail[-1024:]:
         raise LoadError(path, "truncated or corrupt PDF (no %%EOF end marker)")
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                if not reader.decrypt(""):
-                    raise LoadError(path, "encrypted PDF (password required)")
-            except (DependencyError, NotImplementedError) as exc:
-                raise LoadError(path, f"encrypted PDF (unsupported encryption: {exc})") from exc
-        if len(reader.pages) == 0:
-            raise LoadError(path, "corrupt PDF (no pages)")
-    except LoadError:
-        raise
-    except Exception as exc:  # pypdf raises many types on broken files
-        raise LoadError(path, f"corrupt PDF ({type(exc).__name__}: {str(exc)[:120]})") from exc
-    return reader
 
 
-def _metadata(reader: PdfReader) -> dict[str, str]:
-    out: dict[str, str] = {}
+def _open(path: Path, data: bytes) -> pdfium.PdfDocument:
+    """Open with the empty password, which unlocks owner-only encryption; name what is wrong."""
     try:
-        info = reader.metadata or {}
-        for key in _META_KEYS:
-            value = info.get("/" + key)
-            if value is not None and str(value).strip():
-                out[key] = fix_text(str(value))
-        lang = reader.trailer["/Root"].get("/Lang")
-        if lang:
-            out["Lang"] = str(lang)
-    except Exception as exc:  # metadata is a bonus; a broken info dict must not fail the load
-        log.debug("PDF metadata unreadable: %s", exc)
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD:
+            raise LoadError(path, "encrypted PDF (password required)") from exc
+        if exc.err_code == pdfium_c.FPDF_ERR_SECURITY:
+            raise LoadError(path, "encrypted PDF (unsupported encryption)") from exc
+        detail = str(exc).removeprefix("Failed to load document (").rstrip(".)")
+        raise LoadError(path, f"corrupt PDF ({detail})") from exc
+    if len(pdf) == 0:
+        pdf.close()
+        raise LoadError(path, "corrupt PDF (no pages)")
+    return pdf
+
+
+def _metadata(pdf: pdfium.PdfDocument) -> dict[str, str]:
+    out = {key: fix_text(value) for key, value in pdf.get_metadata_dict().items() if key in _META_KEYS}
+    out = {key: value for key, value in out.items() if value}
+    if lang := _language(pdf):
+        out["Lang"] = lang
     return out
+
+
+def _language(pdf: pdfium.PdfDocument) -> str:
+    """The catalog's /Lang, e.g. `en-US`; empty when unset."""
+    size = pdfium_c.FPDFCatalog_GetLanguage(pdf.raw, None, 0)  # bytes of UTF-16LE, NUL included
+    if size <= 2:
+        return ""
+    buffer = (ctypes.c_ushort * (size // 2))()
+    pdfium_c.FPDFCatalog_GetLanguage(pdf.raw, buffer, size)
+    return bytes(buffer).decode("utf-16-le", "replace").rstrip("\x00").strip()
 
 
 # --- extraction ----------------------------------------------------------------
 
 
-def _extract(path: Path, reader: PdfReader) -> tuple[list[list[_Line]], list[tuple[float, float]]]:
-    """Every page's lines and vertical extent; big files are shared with helper processes.
-
-    pypdf is pure Python and content-stream parsing dominates: a 100-page
-    report takes several seconds on one core. When cores are idle, pages are
-    dealt out in turn to `python -m assistant.loaders.pdf` helpers (a fresh
-    interpreter: no fork of a threaded server, no re-run of the caller's
-    main script) while this process takes its own share; a share a helper
-    fails to deliver is extracted here, so the result never depends on them.
-    """
-    n = len(reader.pages)
-    step = _helper_count(n) + 1
-    children = {k: _start_helper(path, k, step) for k in range(1, step)}
-    results = _extract_pages(reader, range(0, n, step))
-    for k, child in children.items():
-        share = _collect_helper(child, timeout=30 + n)
-        results += share if share is not None else _extract_pages(reader, range(k, n, step))
-    results.sort(key=lambda r: r[0])
-    if all(lines is None for _, lines, _ in results):
-        raise LoadError(path, "corrupt PDF (no page could be read)")
-    if failed := [index + 1 for index, lines, _ in results if lines is None]:
-        log.warning("%s: unreadable pages skipped: %s", path.name, failed)
-    return [[_Line(*row) for row in lines or []] for _, lines, _ in results], [box for _, _, box in results]
-
-
-_Share = list[tuple[int, "list[tuple] | None", tuple[float, float]]]  # (page index, line rows or None, (bottom, top))
-
-
-def _helper_count(pages: int) -> int:
-    """Helpers worth starting: none for short files or when the other cores are busy.
-
-    A helper costs half a second of start-up and only pays on an idle core;
-    on a loaded machine it would just compete with the work it is meant to
-    relieve (the embedding model, another ingest).
-    """
-    if pages < _PARALLEL_MIN_PAGES:
-        return 0
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    try:
-        idle = round(cpus - os.getloadavg()[0])
-    except OSError:  # no load average on this platform
-        idle = 1
-    return max(0, min(idle, cpus - 1, 3))
-
-
-def _extract_pages(reader: PdfReader, indices: range) -> _Share:
-    out: _Share = []
-    for index in indices:
-        page = reader.pages[index]
+def _extract(path: Path, pdf: pdfium.PdfDocument) -> tuple[list[list[_Line]], list[tuple[float, float]]]:
+    """Every page's lines and vertical extent (bottom, top); an unreadable page is skipped, not fatal."""
+    pages: list[list[_Line]] = []
+    boxes: list[tuple[float, float]] = []
+    failed: list[int] = []
+    for index in range(len(pdf)):
         try:
-            rows = [astuple(line) for line in _page_lines(page, index + 1)]
-            out.append((index, rows, (float(page.mediabox.bottom), float(page.mediabox.top))))
-        except Exception as exc:  # one broken page should not lose the document
+            lines, box = _read_page(pdf, index)
+        except pdfium.PdfiumError as exc:
             log.debug("page %d unreadable: %s", index + 1, exc)
-            out.append((index, None, (0.0, 0.0)))
-    return out
+            lines, box = [], (0.0, 0.0)
+            failed.append(index + 1)
+        pages.append(lines)
+        boxes.append(box)
+    if len(failed) == len(pages):
+        raise LoadError(path, "corrupt PDF (no page could be read)")
+    if failed:
+        log.warning("%s: unreadable pages skipped: %s", path.name, failed)
+    return pages, boxes
 
 
-def _start_helper(path: Path, start: int, step: int) -> subprocess.Popen | None:
-    root = str(Path(__file__).resolve().parents[2])  # the directory holding the `assistant` package
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-m", __name__, str(path), str(start), str(step)]
+def _read_page(pdf: pdfium.PdfDocument, index: int) -> tuple[list[_Line], tuple[float, float]]:
+    page = pdf[index]
     try:
-        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-    except OSError as exc:
-        log.debug("no helper process (%s)", exc)
-        return None
+        _, bottom, _, top = page.get_mediabox()
+        textpage = page.get_textpage()
+        try:
+            return _lines(_PageReader(textpage).words(), index + 1), (bottom, top)
+        finally:
+            textpage.close()
+    finally:
+        page.close()
 
 
-def _collect_helper(child: subprocess.Popen | None, timeout: float) -> _Share | None:
-    if child is None:
-        return None
-    try:
-        out, _ = child.communicate(timeout=timeout)
-        return pickle.loads(out) if child.returncode == 0 else None
-    except Exception as exc:  # timeout, crash, garbled output: fall back to extracting here
-        log.debug("helper failed: %s", exc)
-        child.kill()
-        child.communicate()
-        return None
+class _Word(NamedTuple):
+    text: str
+    spaced: bool  # PDFium's text has a space before it, not just a line break
+    x: float  # origin of the first character
+    y: float  # baseline
+    right: float  # right edge of the last character
+    size: float  # pt, to the half point; 0 for text PDFium made up
+    bold: bool = False
+    italic: bool = False
 
 
-def _page_lines(page, number: int) -> list[_Line]:
-    """The page's lines as pypdf orders them, each with its dominant style and baseline."""
-    runs: list[_Run] = []
-    styles: dict[int, tuple[bool, bool]] = {}
+class _PageReader:
+    """One text page's words, with the position and style PDFium knows for them.
 
-    def visit(text: str, cm, tm, font, size) -> None:
-        if not text:
-            return
-        m = _multiply(tm, cm)
-        if id(font) not in styles:
-            styles[id(font)] = _font_style(font)
-        bold, italic = styles[id(font)]
-        runs.append(_Run(text, size * math.hypot(m[2], m[3]), bold, italic, m[4], m[5]))
+    Native calls dominate the cost, so a word is asked about at its ends,
+    and inside only when its ends lie in different text objects: a style
+    change within a text object does not happen, one within a word is too
+    rare to pay a call per character for. Styles are cached by text object
+    and font, whose addresses hold only while the page is open.
+    """
 
-    page.extract_text(visitor_text=visit)
-    lines: list[_Line] = []
-    current: list[_Run] = []
-    for run in runs:
-        for k, part in enumerate(run.text.split("\n")):
-            if k:
-                lines.append(_make_line(current, number))
-                current = []
-            if part:
-                current.append(run._replace(text=part))
-    lines.append(_make_line(current, number))
-    return [line for line in lines if line.text.strip()]
+    def __init__(self, textpage: pdfium.PdfTextPage):
+        self.handle = textpage.raw
+        self.styles: dict[int, _Style] = {0: (0.0, False, False)}  # 0: text PDFium made up
+        self.fonts: dict[int, tuple[bool, bool]] = {}
+        self.x, self.y = ctypes.c_double(), ctypes.c_double()
+        self.box = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
+        self.rect = pdfium_c.FS_RECTF()
+        count = textpage.count_chars()
+        self.text = textpage.get_text_range()
+        if len(self.text) != count:  # the text view can drop or add characters; index by the char list itself
+            self.text = "".join(chr(pdfium_c.FPDFText_GetUnicode(self.handle, i)) for i in range(count))
 
+    def words(self) -> list[_Word]:
+        """Words in PDFium's order, with the spaces it left out between text objects put back.
 
-def _make_line(runs: list[_Run], page: int) -> _Line:
-    text = "".join(r.text for r in runs)
-    inked = [r for r in runs if r.text.strip()]
-    if not inked:
-        return _Line(text, page, 0.0, False, None)
-    sizes: Counter[float] = Counter()
-    bold = italic = 0
-    for r in inked:
-        n = len(r.text.strip())
-        sizes[round(r.size * 2) / 2] += n
-        bold += n if r.bold else 0
-        italic += n if r.italic else 0
-    half = sum(sizes.values()) / 2
-    table = any(  # a gap of several em between runs on one baseline: table columns
-        b.x - (a.x + 0.5 * a.size * len(a.text)) > 2.5 * a.size and abs(b.y - a.y) < 0.5 * a.size
-        for a, b in zip(inked, inked[1:])
-    )
-    return _Line(text, page, sizes.most_common(1)[0][0], bold > half, inked[0].y, italic > half, table)
+        Where a word changes text object PDFium may have missed a space
+        (Word writes justified lines word by word): a clear gap is a space,
+        and a seamless join between letters is marked `_JOIN` for the
+        document's vocabulary to judge (`_mend_joins`).
+        """
+        words: list[_Word] = []
+        for match in _WORD.finditer(self.text):
+            start, end = match.span()
+            first, last = self._object(start), self._object(end - 1)
+            if first == last:
+                words.append(self._word(start, end, first, []))
+                continue
+            objects = [first, *(self._object(i) for i in range(start + 1, end - 1)), last]
+            cuts, joins = [start], []
+            for i in range(start + 1, end):
+                before, after = objects[i - 1 - start], objects[i - start]
+                if before == after:
+                    continue
+                if self._space(i, before, after):
+                    cuts.append(i)
+                elif self.text[i - 1].isalpha() and self.text[i].isalpha():
+                    joins.append(i)
+            words += [self._word(s, e, objects[s - start], joins) for s, e in zip(cuts, cuts[1:] + [end])]
+        return words
 
+    def _space(self, index: int, before: int, after: int) -> bool:
+        """Is there a space before character `index`, the first of text object `after`?
 
-def _multiply(m, n):
-    return (
-        m[0] * n[0] + m[1] * n[2],
-        m[0] * n[1] + m[1] * n[3],
-        m[2] * n[0] + m[3] * n[2],
-        m[2] * n[1] + m[3] * n[3],
-        m[4] * n[0] + m[5] * n[2] + n[4],
-        m[4] * n[1] + m[5] * n[3] + n[5],
-    )
+        By advance widths a gap is near 0 inside a word and a quarter em for
+        a space; a superscript (another size) and closing punctuation stay
+        attached; a run of TOC leaders is set apart from its words, as is a
+        word from the comma before it.
+        """
+        char = self.text[index]
+        if self._leaders(index - 1) != self._leaders(index) or (self.text[index - 1] in ",;" and char.isalpha()):
+            return True
+        size = self._style(index - 1, before)[0]
+        if char in _CLOSING or size != self._style(index, after)[0]:
+            return False
+        pdfium_c.FPDFText_GetLooseCharBox(self.handle, index - 1, self.rect)
+        right = self.rect.right
+        pdfium_c.FPDFText_GetLooseCharBox(self.handle, index, self.rect)
+        return self.rect.left - right > 0.12 * size
+
+    def _leaders(self, index: int) -> bool:
+        char = self.text[index]
+        return char in _LEADER and char in (self.text[index - 1], self.text[index + 1 : index + 2])
+
+    def _word(self, start: int, end: int, obj: int, joins: list[int]) -> _Word:
+        pdfium_c.FPDFText_GetCharOrigin(self.handle, start, self.x, self.y)
+        pdfium_c.FPDFText_GetCharBox(self.handle, end - 1, *self.box)
+        text = self.text[start:end]
+        for i in reversed([j for j in joins if start < j < end]):
+            text = text[: i - start] + _JOIN + text[i - start :]
+        spaced = start > 0 and self.text[start - 1] not in _BREAKS
+        return _Word(text, spaced, self.x.value, self.y.value, self.box[1].value, *self._style(start, obj))
+
+    def _object(self, index: int) -> int:
+        """The address of the text object holding character `index`; 0 for text PDFium made up."""
+        obj = pdfium_c.FPDFText_GetTextObject(self.handle, index)
+        return ctypes.addressof(obj.contents) if obj else 0
+
+    def _style(self, index: int, obj: int) -> _Style:
+        """Size, boldness and slant of text object `obj`, which holds character `index`."""
+        if obj not in self.styles:
+            matrix = pdfium_c.FS_MATRIX()
+            pdfium_c.FPDFText_GetMatrix(self.handle, index, matrix)
+            size = pdfium_c.FPDFText_GetFontSize(self.handle, index) * math.hypot(matrix.c, matrix.d)  # Tf x scale
+            font = pdfium_c.FPDFTextObj_GetFont(pdfium_c.FPDFText_GetTextObject(self.handle, index))
+            font_key = ctypes.addressof(font.contents) if font else 0
+            if font_key not in self.fonts:
+                self.fonts[font_key] = _font_style(font)
+            self.styles[obj] = (round(size * 2) / 2, *self.fonts[font_key])
+        return self.styles[obj]
 
 
 def _font_style(font) -> tuple[bool, bool]:
-    """(bold, italic) from the font's name, or its descriptor's weight and flags."""
+    """(bold, italic) from the font's name, weight and descriptor flags."""
     if not font:
         return False, False
-    try:
-        name = str(font.get("/BaseFont", ""))
-        descriptor = font.get("/FontDescriptor")
-        descriptor = descriptor.get_object() if descriptor is not None else {}
-        flags = int(descriptor.get("/Flags", 0))
-        bold = bool(_BOLD_NAME.search(name)) or float(descriptor.get("/FontWeight", 0)) >= 600 or bool(flags & 1 << 18)
-        return bold, bool(_ITALIC_NAME.search(name)) or bool(flags & 1 << 6)
-    except Exception:  # odd font dictionaries: treat as regular
-        return False, False
+    length = pdfium_c.FPDFFont_GetBaseFontName(font, None, 0)
+    buffer = ctypes.create_string_buffer(length)
+    pdfium_c.FPDFFont_GetBaseFontName(font, buffer, length)
+    name = buffer.value.decode("utf-8", "replace")
+    flags = pdfium_c.FPDFFont_GetFlags(font)
+    bold = bool(_BOLD_NAME.search(name)) or pdfium_c.FPDFFont_GetWeight(font) >= 600 or bool(flags & _FORCE_BOLD)
+    return bold, bool(_ITALIC_NAME.search(name)) or bool(flags & _ITALIC)
+
+
+def _lines(words: list[_Word], page: int) -> list[_Line]:
+    """Group words into lines where the baseline moves or the text goes back left.
+
+    Also cut where text of a much larger or smaller size stands apart on the
+    same baseline (a date beside a title); a superscript stays in its line.
+    """
+    groups: list[list[_Word]] = []
+    for word in words:
+        prev = groups[-1][-1] if groups else None
+        size = max(word.size, prev.size) if prev else 0.0
+        if (
+            prev is None
+            or abs(word.y - prev.y) > 0.5 * size
+            or word.x < prev.x
+            or (word.x - prev.right > 2.5 * size and max(word.size, prev.size) > 1.4 * min(word.size, prev.size))
+        ):
+            groups.append([word])
+        else:
+            groups[-1].append(word)
+    return [_make_line(group, page) for group in groups]
+
+
+def _make_line(words: list[_Word], page: int) -> _Line:
+    """A line's text and dominant style; a gap wider than an em between words marks table columns."""
+    text = words[0].text
+    for prev, word in zip(words, words[1:]):  # PDFium breaks lines at superscripts and some hyphens: `cost|-effective`
+        glued = not word.spaced and word.x - prev.right < 0.12 * max(word.size, prev.size)
+        text += ("" if glued else " ") + word.text
+    text = text.translate(_PDFIUM_TEXT)
+    sizes: Counter[float] = Counter()
+    bold = italic = 0
+    for word in words:
+        if word.size:
+            sizes[word.size] += len(word.text)
+            bold += len(word.text) if word.bold else 0
+            italic += len(word.text) if word.italic else 0
+    if not sizes:
+        return _Line(text, page, 0.0, False, words[0].y)
+    gaps = [b.x - a.right > a.size for a, b in zip(words, words[1:])]
+    if gaps and _MARKER.match(words[0].text):
+        gaps[0] = False  # the tab after a bullet or a heading number
+    half = sum(sizes.values()) / 2
+    return _Line(text, page, sizes.most_common(1)[0][0], bold > half, words[0].y, italic > half, any(gaps))
 
 
 # --- page furniture ------------------------------------------------------------
@@ -303,7 +387,9 @@ def _drop_running(pages: list[list[_Line]], boxes: list[tuple[float, float]], bo
 
     The edge zone is the top and bottom margin band of the page by baseline
     (10% of the height, at least an inch); stream order says little, as Word
-    writes the footer first.
+    writes the footer first. The first page's largest line (the title)
+    repeated in a later page's edge zone is a running header too, even in a
+    brief too short for repetition to prove it.
     """
     edges = []
     for lines, (bottom, top) in zip(pages, boxes):
@@ -311,6 +397,9 @@ def _drop_running(pages: list[list[_Line]], boxes: list[tuple[float, float]], bo
         edges.append([line.y is not None and not bottom + band < line.y < top - band for line in lines])
     keep = [[line.size >= body + 0.4 and not is_page_number(line.text) for line in lines] for lines in pages]
     drops = running_lines([[line.text for line in lines] for lines in pages], edges, keep)
+    title = _norm(max(pages[0], key=lambda line: line.size).text) if pages[0] else ""
+    for lines, page_edges, drop in zip(pages[1:], edges[1:], drops[1:]):
+        drop.update(j for j, line in enumerate(lines) if page_edges[j] and _norm(line.text) == title)
     return [[line for j, line in enumerate(lines) if j not in drop] for lines, drop in zip(pages, drops)]
 
 
@@ -327,25 +416,16 @@ def _pitches(pages: list[list[_Line]]) -> dict[float, float]:
 # --- outline ---------------------------------------------------------------------
 
 
-def _outline(reader: PdfReader) -> list[tuple[str, int, int]]:
+def _outline(pdf: pdfium.PdfDocument) -> list[tuple[str, int, int]]:
     """Bookmarks as (title, level, 1-based page), in document order."""
     entries: list[tuple[str, int, int]] = []
-
-    def walk(items, depth: int) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item, depth + 1)
-                continue
-            try:
-                index = reader.get_destination_page_number(item)
-            except Exception:
-                continue
-            title = fix_text(str(getattr(item, "title", "") or ""))
-            if title and index is not None and index >= 0:
-                entries.append((title, depth + 1, index + 1))
-
     try:
-        walk(reader.outline, 0)
+        for bookmark in pdf.get_toc():
+            dest = bookmark.get_dest()
+            index = dest.get_index() if dest else None
+            title = fix_text(bookmark.get_title())
+            if title and index is not None:
+                entries.append((title, bookmark.level + 1, index + 1))
     except Exception as exc:  # a broken outline is no reason to fail; fall back to text
         log.debug("PDF outline unreadable: %s", exc)
         return []
@@ -453,11 +533,12 @@ def _heading_levels(paragraphs: list[list[_Line]], body: float) -> dict[int, int
     (numbered, known section, item title, ALL CAPS) qualifies.
     """
     texts = [" ".join(line.text.strip() for line in par) for par in paragraphs]
+    tabular = [_tabular(paragraphs, i) for i in range(len(paragraphs))]
     styles: dict[tuple[float, bool], list[bool]] = defaultdict(list)
     big: dict[int, float] = {}
     for i, par in enumerate(paragraphs):
         size = par[0].size
-        if size >= body + 0.4 and not par[0].italic and not any(line.table for line in par):
+        if size >= body + 0.4 and not par[0].italic and not tabular[i]:
             ok = headings.looks_like_heading(texts[i], max_words=30, allow_period=size >= body + 2)
             styles[(size, par[0].bold)].append(ok)
             if ok:
@@ -472,7 +553,7 @@ def _heading_levels(paragraphs: list[list[_Line]], body: float) -> dict[int, int
     ranks = {size: rank + 1 for rank, size in enumerate(sorted(set(big.values()), reverse=True))}
     levels = {i: ranks[size] for i, size in big.items()}
     for i, par in enumerate(paragraphs):
-        if i in levels or len(par) > 2 or abs(par[0].size - body) >= 0.4 or any(line.table for line in par):
+        if i in levels or len(par) > 2 or abs(par[0].size - body) >= 0.4 or tabular[i]:
             continue
         kind = headings.text_heading(texts[i])
         if kind and (par[0].bold or (kind == "known" and headings.is_all_caps(texts[i]))):
@@ -480,9 +561,13 @@ def _heading_levels(paragraphs: list[list[_Line]], body: float) -> dict[int, int
     return levels
 
 
-if __name__ == "__main__":  # helper: python -m assistant.loaders.pdf FILE START STEP
-    _reader = PdfReader(sys.argv[1])
-    if _reader.is_encrypted:
-        _reader.decrypt("")
-    _start, _step = int(sys.argv[2]), int(sys.argv[3])
-    pickle.dump(_extract_pages(_reader, range(_start, len(_reader.pages), _step)), sys.stdout.buffer)
+
+def _tabular(paragraphs: list[list[_Line]], i: int) -> bool:
+    """A table row, or a paragraph between two on its page (a cell, a figure label): never a heading."""
+
+    def row(j: int) -> bool:
+        return 0 <= j < len(paragraphs) and paragraphs[j][0].page == paragraphs[i][0].page and any(
+            line.table for line in paragraphs[j]
+        )
+
+    return row(i) or (row(i - 1) and row(i + 1))
