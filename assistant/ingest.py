@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
+import numpy as np
+
 from .chunking import chunk_sections
 from .config import Settings
 from .embedding import Embedder, passage_context
@@ -130,12 +132,17 @@ def ingest(
         if progress:
             progress(path.name, n, len(files))
         try:
-            outcome = _ingest_file(path, store, embedder, settings, known, by_path)
-        except LoadError as exc:
-            report.failed.append(FailedFile(path=str(path), error=str(exc)))
-            continue
+            embedded = _embed_file(path, store, embedder, settings, known, by_path)
+            if isinstance(embedded, str):
+                outcome = embedded
+            else:
+                outcome = _write(embedded, store)
+                known[embedded.doc.doc_id] = {"doc_id": embedded.doc.doc_id, "path": str(path), "status": COMPLETE}
+                by_path[str(path)] = [embedded.doc.doc_id]
+                for old in embedded.older:
+                    known.pop(old, None)
         except Exception as exc:  # one bad file must not stop the run
-            report.failed.append(FailedFile(path=str(path), error=f"{path.name}: {type(exc).__name__}: {exc}"))
+            report.failed.append(_failure(path, exc))
             continue
         setattr(report, outcome, getattr(report, outcome) + 1)
     if progress:
@@ -155,8 +162,25 @@ def ingest(
     return report
 
 
-def _ingest_file(path, store, embedder, settings, known, by_path) -> str:
-    """One file; returns which counter it bumps: added, updated or unchanged."""
+@dataclass
+class _Embedded:
+    doc: Document
+    chunks: list[Chunk]
+    spans: list[list[tuple[int, int]]]
+    vectors: np.ndarray
+    sentence_vectors: list[np.ndarray]
+    doc_vector: np.ndarray
+    older: list[str]  # earlier versions of the same path, removed once this one is committed
+
+
+def _failure(path: Path, exc: Exception) -> FailedFile:
+    if isinstance(exc, LoadError):
+        return FailedFile(path=str(path), error=str(exc))
+    return FailedFile(path=str(path), error=f"{path.name}: {type(exc).__name__}: {exc}")
+
+
+def _embed_file(path, store, embedder, settings, known, by_path) -> _Embedded | str:
+    """Read, parse and embed one file; "unchanged" when its content is indexed already."""
     if path.stat().st_size > settings.max_file_mb * 1024 * 1024:
         raise LoadError(path, f"file is larger than the {settings.max_file_mb} MB limit")
     data = path.read_bytes()
@@ -185,15 +209,17 @@ def _ingest_file(path, store, embedder, settings, known, by_path) -> str:
     vectors, sentence_vectors = embedder.embed_with_sentences(texts, shifted)
     doc_vector = embedder.embed([document_context(doc)])[0]
 
-    store.begin(doc, doc_vector)
-    store.add_chunks(doc, chunks, vectors, spans, sentence_vectors)
-    store.commit(doc, doc_vector)
-    known[doc_id] = {"doc_id": doc_id, "path": key, "status": COMPLETE}
-    by_path[key] = [doc_id]
-    for old in older:
+    return _Embedded(doc, chunks, spans, vectors, sentence_vectors, doc_vector, older)
+
+
+def _write(e: _Embedded, store: Store) -> str:
+    """Commit one document, then drop the versions it replaces: added or updated."""
+    store.begin(e.doc, e.doc_vector)
+    store.add_chunks(e.doc, e.chunks, e.vectors, e.spans, e.sentence_vectors)
+    store.commit(e.doc, e.doc_vector)
+    for old in e.older:
         store.remove(old)
-        known.pop(old, None)
-    return "updated" if older else "added"
+    return "updated" if e.older else "added"
 
 
 def document_context(doc: Document) -> str:

@@ -81,8 +81,7 @@ class Retriever:
                 cand = pool[chunk_id] = Candidate(chunk_id, self.lexical.texts[row], self.lexical.metas[row])
             cand.lexical_rank, cand.lexical_score = rank, score
         best: dict[str, float] = {}
-        for _, meta, score in self.store.query_sentences(vector, n * 3, filters.where()):
-            chunk_id = meta["chunk_id"]
+        for chunk_id, score in self.store.query_sentences(vector, n * 3, filters.where()):
             best[chunk_id] = max(score, best.get(chunk_id, -1.0))
         missing = [c for c in best if c not in pool]
         for chunk_id, text, meta in self.store.get_chunks(missing):

@@ -146,21 +146,21 @@ class Store:
             metas = [chunk_metadata(doc, c) for c in batch]
             self.chunks.upsert(
                 ids=[c.chunk_id for c in batch],
-                embeddings=vectors[start : start + len(batch)].tolist(),
+                embeddings=vectors[start : start + len(batch)],  # numpy: no Python floats to convert
                 documents=[c.text for c in batch],
                 metadatas=metas,
             )
-            ids, embeddings, docs, smetas = [], [], [], []
+            ids, embeddings, docs, smetas = [], [], [], []  # embeddings: numpy rows
             for offset, (chunk, meta) in enumerate(zip(batch, metas)):
                 spans, svecs = sentence_spans[start + offset], sentence_vectors[start + offset]
                 for j, ((a, b), vec) in enumerate(zip(spans, svecs)):
                     ids.append(f"{chunk.chunk_id}:{j:03d}")
-                    embeddings.append(vec.tolist())
+                    embeddings.append(vec)
                     docs.append(chunk.text[a:b])
                     smetas.append(dict(meta, chunk_id=chunk.chunk_id, start=a, end=b))
             for s0 in range(0, len(ids), _BATCH * 4):
                 sl = slice(s0, s0 + _BATCH * 4)
-                self.sentences.upsert(ids=ids[sl], embeddings=embeddings[sl], documents=docs[sl], metadatas=smetas[sl])
+                self.sentences.upsert(ids=ids[sl], embeddings=np.vstack(embeddings[sl]), documents=docs[sl], metadatas=smetas[sl])
 
     def count(self) -> int:
         return self.chunks.count()
@@ -189,12 +189,10 @@ class Store:
         got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
         return list(zip(got["ids"], got["documents"], got["metadatas"]))
 
-    def query_sentences(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, dict, float]]:
-        """Nearest sentences as (sentence id, metadata, cosine similarity)."""
-        got = self.sentences.query(
-            query_embeddings=[vector.tolist()], n_results=k, where=where or None, include=["metadatas", "distances"]
-        )
-        return [(i, m, 1.0 - float(d)) for i, m, d in zip(got["ids"][0], got["metadatas"][0], got["distances"][0])]
+    def query_sentences(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """Nearest sentences as (chunk id, cosine similarity); ids name their chunk, so no metadata is read."""
+        got = self.sentences.query(query_embeddings=[vector.tolist()], n_results=k, where=where or None, include=["distances"])
+        return [(i.rsplit(":", 1)[0], 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0])]
 
     def sentences_of(self, chunk_ids: Sequence[str]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
         """Each chunk's sentences as (start, end, vector), in text order."""
