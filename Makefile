@@ -32,7 +32,8 @@ test: setup
 	$(PY) -m pytest -q
 
 bench: setup
-	$(PY) benchmarks/ingest.py
+	$(PY) benchmarks/ingest.py --scale 0
+	$(PY) benchmarks/quality.py
 
 clean-index:
 	find index -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

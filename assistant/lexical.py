@@ -87,6 +87,7 @@ class LexicalIndex:
         self.metas: list[dict] = []
         self._bm25 = None
         self._df: dict[str, int] = {}
+        self._row: dict[str, int] = {}
 
     def invalidate(self) -> None:
         self._checked = 0.0
@@ -121,6 +122,12 @@ class LexicalIndex:
             bm25 = bm25s.BM25()
             bm25.index(corpus, show_progress=False)
         self.ids, self.texts, self.metas, self._bm25, self._df, self._key = ids, texts, metas, bm25, df, key
+        self._row = {chunk_id: i for i, chunk_id in enumerate(ids)}
+
+    def rows(self, chunk_ids) -> dict[str, tuple[str, dict]]:
+        """(text, metadata) of the given chunks that this index holds."""
+        self._fresh()
+        return {c: (self.texts[self._row[c]], self.metas[self._row[c]]) for c in chunk_ids if c in self._row}
 
     def has_term(self, token: str) -> bool:
         self._fresh()

@@ -70,22 +70,26 @@ class Retriever:
 
     def candidates(self, query: str, filters: Filters, n: int = CANDIDATES) -> list[Candidate]:
         """Dense, lexical and sentence candidates with their fused score, best first."""
-        pool: dict[str, Candidate] = {}
         vector = self.embedder.embed_query(query)
-        for rank, (chunk_id, text, meta, score) in enumerate(self.store.query(vector, n, filters.where())):
-            pool[chunk_id] = Candidate(chunk_id, text, meta, dense_rank=rank, dense_score=score)
-        for rank, (row, score) in enumerate(self.lexical.search(query, n, filters)):
-            chunk_id = self.lexical.ids[row]
-            cand = pool.get(chunk_id)
-            if cand is None:
-                cand = pool[chunk_id] = Candidate(chunk_id, self.lexical.texts[row], self.lexical.metas[row])
-            cand.lexical_rank, cand.lexical_score = rank, score
+        where = filters.where()
+        dense = self.store.query_ids(vector, n, where)
         best: dict[str, float] = {}
-        for chunk_id, score in self.store.query_sentences(vector, n * 3, filters.where()):
+        for chunk_id, score in self.store.query_sentences(vector, n * 3, where):
             best[chunk_id] = max(score, best.get(chunk_id, -1.0))
-        missing = [c for c in best if c not in pool]
-        for chunk_id, text, meta in self.store.get_chunks(missing):
-            pool[chunk_id] = Candidate(chunk_id, text, meta)
+        lexical = [(self.lexical.ids[row], score) for row, score in self.lexical.search(query, n, filters)]
+
+        # Texts and metadata come from the lexical index's copy, read from Chroma
+        # only for chunks it does not know yet (indexed a moment ago elsewhere).
+        wanted = {c for c, _ in dense} | set(best) | {c for c, _ in lexical}
+        rows = self.lexical.rows(wanted)
+        missing = [c for c in wanted if c not in rows]
+        rows.update({cid: (text, meta) for cid, text, meta in self.store.get_chunks(missing)})
+        pool = {cid: Candidate(cid, *rows[cid]) for cid in wanted if cid in rows}
+        for rank, (chunk_id, score) in enumerate(dense):
+            if chunk_id in pool:
+                pool[chunk_id].dense_rank, pool[chunk_id].dense_score = rank, score
+        for rank, (chunk_id, score) in enumerate(lexical):
+            pool[chunk_id].lexical_rank, pool[chunk_id].lexical_score = rank, score
         for rank, (chunk_id, score) in enumerate(sorted(best.items(), key=lambda kv: -kv[1])):
             if chunk_id in pool:
                 pool[chunk_id].sentence_rank, pool[chunk_id].sentence_score = rank, score
@@ -101,7 +105,7 @@ class Retriever:
     def search(self, query: str, k: int = 10, filters: dict | Filters | None = None) -> list[Passage]:
         query = check_query(query, k)
         parsed = filters if isinstance(filters, Filters) else Filters.parse(filters)
-        ranked = collapse_duplicates(self.candidates(query, parsed))
+        ranked = collapse_duplicates(self.candidates(query, parsed), keep=k)
         return [to_passage(c) for c in ranked[:k]]
 
 
@@ -110,10 +114,14 @@ def _shingles(text: str, n: int = 5) -> set[int]:
     return {hash(tuple(words[i : i + n])) for i in range(max(1, len(words) - n + 1))}
 
 
-def collapse_duplicates(cands: list[Candidate], threshold: float = 0.6) -> list[Candidate]:
-    """Keep the best of each group of near-identical passages; remember the others."""
+def collapse_duplicates(cands: list[Candidate], keep: int = MAX_K, threshold: float = 0.6) -> list[Candidate]:
+    """Keep the best of each group of near-identical passages; remember the others.
+
+    Only the head of the ranking is compared (3 x keep): pairwise shingle
+    comparison of every candidate would cost more than the search itself.
+    """
     kept: list[tuple[Candidate, set[int]]] = []
-    for cand in cands:
+    for cand in cands[: max(3 * keep, 30)]:
         sh = _shingles(cand.text)
         for best, best_sh in kept:
             overlap = len(sh & best_sh) / max(1, min(len(sh), len(best_sh)))

@@ -165,24 +165,6 @@ class Store:
     def count(self) -> int:
         return self.chunks.count()
 
-    def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, str, dict, float]]:
-        """Nearest chunks as (id, text, metadata, cosine similarity)."""
-        n = min(k, self.count())
-        if n <= 0:
-            return []
-        got = self.chunks.query(
-            query_embeddings=[vector.tolist()],
-            n_results=n,
-            where=where or None,
-            include=["documents", "metadatas", "distances"],
-        )
-        return [
-            (i, text, meta, 1.0 - float(dist))
-            for i, text, meta, dist in zip(
-                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]
-            )
-        ]
-
     def get_chunks(self, ids: Sequence[str]) -> list[tuple[str, str, dict]]:
         if not ids:
             return []
@@ -205,6 +187,11 @@ class Store:
         for rows in out.values():
             rows.sort(key=lambda r: r[0])
         return out
+
+    def query_ids(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """Nearest chunks as (id, cosine similarity), without reading their text."""
+        got = self.chunks.query(query_embeddings=[vector.tolist()], n_results=k, where=where or None, include=["distances"])
+        return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0])]
 
     def iter_chunks(self, where: dict | None = None, batch: int = 2000) -> Iterable[tuple[str, str, dict]]:
         """Every stored chunk (id, text, metadata), paged so 100k chunks stay cheap."""
