@@ -33,14 +33,24 @@ def indexed(tmp_path_factory):
 
 
 @pytest.fixture()
-def small_corpus(tmp_path) -> Path:
-    """A private copy of three short sample documents, for tests that change files."""
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for name in (
+def corpus_copy(tmp_path):
+    """Copies named sample documents into a private folder, for tests that change files."""
+
+    def copy(*names: str) -> Path:
+        folder = tmp_path / "corpus"
+        folder.mkdir(exist_ok=True)
+        for name in names:
+            shutil.copy(CORPUS / name, folder / name)
+        return folder
+
+    return copy
+
+
+@pytest.fixture()
+def small_corpus(corpus_copy) -> Path:
+    """Three short sample documents."""
+    return corpus_copy(
         "ilo_responsible_value_chains_asia_final_evaluation_2024_summary.txt",
         "iom_aap_evaluation_brief_2024.pdf",
         "iom_hoa_eu_joint_initiative_learning_brief_2023.pdf",
-    ):
-        shutil.copy(CORPUS / name, folder / name)
-    return folder
+    )
