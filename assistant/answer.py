@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .abstention import Evidence, judge
+from .intent import list_intent
 from .lexical import LexicalIndex, doc_tokens, query_tokens
 from .models import Answer, Passage
 from .store import Store
@@ -25,34 +26,10 @@ MAX_SENTENCES = 3
 MAX_LIST_ITEMS = 12
 SUPPORT_SIMILARITY = 0.75  # two items from different reports make the same point
 
-_LIST_INTENT = re.compile(
-    r"\b(?:recommendations|recommandations|lessons|le[cç]ons|enseignements|good practices|best practices"
-    r"|bonnes pratiques|conclusions)\b",
-    re.I,
-)
-_INTENT_TYPES = {
-    "recommend": "recommendations",
-    "lesson": "lessons_learned",
-    "leçon": "lessons_learned",
-    "lecon": "lessons_learned",
-    "enseignement": "lessons_learned",
-    "practice": "good_practices",
-    "pratique": "good_practices",
-    "conclusion": "conclusions",
-}
 _ITEM_START = re.compile(
     r"^\s*(?:[-•▪●◦*]|\(?\d{1,2}[.)]|\(?[a-z][.)]|(?:recommendation|recommandation|lesson|LL|GP|good practice)\s*[-#]?\s*\d+\s*[:.)-]?)\s*",
     re.I,
 )
-
-
-def list_intent(question: str) -> str | None:
-    """The section type a question asks a list of, if it asks for one."""
-    m = _LIST_INTENT.search(question)
-    if not m:
-        return None
-    word = m.group(0).lower()
-    return next((t for key, t in _INTENT_TYPES.items() if key in word), None)
 
 
 @dataclass

@@ -11,11 +11,12 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from .answer import ExtractiveAnswerer, list_intent
+from .answer import ExtractiveAnswerer
 from .config import Settings
 from .embedding import Embedder
 from .filters import Filters
 from .followup import contextualize
+from .intent import list_intent
 from .ingest import Progress, ingest
 from .lexical import LexicalIndex
 from .llm import LLMAnswerer, make_chat_model
