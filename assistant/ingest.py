@@ -21,7 +21,7 @@ import numpy as np
 from .chunking import chunk_sections
 from .config import Settings
 from .embedding import Embedder, passage_context
-from .loaders import SUPPORTED_SUFFIXES, LoadError, load
+from .loaders import SUPPORTED_SUFFIXES, LoadError, load, read
 from .metadata import extract_metadata
 from .models import Chunk, Document, FailedFile, IngestReport, SectionInfo
 from .sentences import split_spans
@@ -31,12 +31,6 @@ from .structure import build_sections
 SKIPPED_NAMES = {"catalog.csv"}
 
 Progress = Callable[[str, int, int], None]  # (file name, files done, files total)
-
-
-@dataclass
-class _Prepared:
-    doc: Document
-    chunks: list[Chunk]
 
 
 def content_id(data: bytes) -> str:
@@ -73,9 +67,9 @@ def _wanted(path: Path, root: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
-def prepare(path: Path, data: bytes, doc_id: str, settings: Settings) -> _Prepared:
-    """Parse, describe and chunk one file; raises LoadError on bad input."""
-    parsed = load(path, max_bytes=settings.max_file_mb * 1024 * 1024)
+def prepare(path: Path, data: bytes, doc_id: str, settings: Settings) -> tuple[Document, list[Chunk]]:
+    """Parse, describe and chunk one file's bytes; raises LoadError on bad input."""
+    parsed = load(path, data=data)
     meta = extract_metadata(parsed, corpus_root=settings.corpus_dir)
     sections = build_sections(parsed.blocks)
     chunks = chunk_sections(sections, doc_id, size=settings.chunk_size, overlap=settings.chunk_overlap)
@@ -93,7 +87,7 @@ def prepare(path: Path, data: bytes, doc_id: str, settings: Settings) -> _Prepar
         size_bytes=len(data),
         ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
-    return _Prepared(doc, chunks)
+    return doc, chunks
 
 
 def _section_infos(chunks: list[Chunk]) -> list[SectionInfo]:
@@ -181,9 +175,7 @@ def _failure(path: Path, exc: Exception) -> FailedFile:
 
 def _embed_file(path, store, embedder, settings, known, by_path) -> _Embedded | str:
     """Read, parse and embed one file; "unchanged" when its content is indexed already."""
-    if path.stat().st_size > settings.max_file_mb * 1024 * 1024:
-        raise LoadError(path, f"file is larger than the {settings.max_file_mb} MB limit")
-    data = path.read_bytes()
+    data = read(path, max_bytes=settings.max_file_mb * 1024 * 1024)
     doc_id = content_id(data)
     key = str(path)
     older = [d for d in by_path.get(key, []) if d != doc_id]
@@ -199,8 +191,7 @@ def _embed_file(path, store, embedder, settings, known, by_path) -> _Embedded | 
             store.remove(old)
         return "unchanged"
 
-    prepared = prepare(path, data, doc_id, settings)
-    doc, chunks = prepared.doc, prepared.chunks
+    doc, chunks = prepare(path, data, doc_id, settings)
     # Embedded with title and section as context; sentence spans are kept
     # relative to the chunk text, shifted only for the embedder.
     texts = [passage_context(doc.title, c.section, c.text) for c in chunks]

@@ -43,8 +43,8 @@ _MAGIC = {  # binary formats we recognise only to refuse them by name
 }
 
 
-def load(path: str | Path, max_bytes: int | None = None) -> ParsedFile:
-    """Parse one file into blocks; raises `LoadError` for anything unreadable."""
+def read(path: str | Path, max_bytes: int | None = None) -> bytes:
+    """A file's bytes, refusing empty, oversized and unreadable files with a `LoadError`."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -52,9 +52,20 @@ def load(path: str | Path, max_bytes: int | None = None) -> ParsedFile:
             raise LoadError(path, f"file too large ({size / 2**20:.1f} MB > {max_bytes / 2**20:.1f} MB limit)")
         if size == 0:
             raise LoadError(path, "empty file (0 bytes)")
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise LoadError(path, f"cannot read file ({exc.strerror or exc})") from exc
+
+
+def load(path: str | Path, max_bytes: int | None = None, data: bytes | None = None) -> ParsedFile:
+    """Parse one file into blocks; raises `LoadError` for anything unreadable.
+
+    `data`: the file's bytes when the caller has read them already (ingest
+    hashes them first), so the file is not read twice.
+    """
+    path = Path(path)
+    if data is None:
+        data = read(path, max_bytes)
     parsed = _dispatch(path, data)  # format modules import lazily: pypdfium2, bs4, docx load only when needed
     blocks = _finish(parsed.blocks)
     if not blocks:
