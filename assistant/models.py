@@ -193,3 +193,27 @@ class Answer(BaseModel):
     found: bool = True
     timings: dict[str, float] = Field(default_factory=dict)
     notice: str | None = None
+
+
+RECORD_TYPES = ("lesson", "good_practice", "recommendation", "management_response")
+RecordType = Literal["lesson", "good_practice", "recommendation", "management_response"]
+
+
+class Record(BaseModel):
+    """One lesson, good practice, recommendation or management response item,
+    as printed in a report: what donors filter, cite and export."""
+
+    id: str  # f"{doc_id}:{type}:{ordinal:03d}", stable across re-ingests of the same file
+    type: RecordType
+    number: str | None = None  # as printed: "LL-1", "GP2", "7"
+    title: str | None = None  # the bold lead, when there is one
+    text: str
+    doc_id: str
+    source: str
+    document_title: str = ""
+    organisation: str | None = None
+    countries: list[str] = Field(default_factory=list)
+    year: int | None = None
+    page: int | None = None
+    section: str = ""
+    score: float = 0.0

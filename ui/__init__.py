@@ -1,0 +1,1 @@
+"""The Gradio web app: a thin client of the `Assistant` facade."""
