@@ -25,8 +25,9 @@ $(STAMP): pyproject.toml
 ingest: setup
 	$(VENV)/bin/eval-assistant ingest corpus/
 
+# The API (/api, docs at /api/docs) and the web app (/) on one server; Ctrl-C stops it.
 run: ingest
-	$(VENV)/bin/eval-assistant documents
+	$(VENV)/bin/eval-assistant serve --host $(HOST) --port $(PORT)
 
 test: setup
 	$(PY) -m pytest -q

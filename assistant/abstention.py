@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .lexical import STOPWORDS, LexicalIndex, query_tokens
+from .lexical import STOPWORDS, LexicalIndex, query_terms, query_tokens
 
 if TYPE_CHECKING:
     from .answer import Scored
@@ -37,18 +37,20 @@ class Evidence:
     similarity: float  # best sentence's cosine to the question
     coverage: float  # share of the question's term weight found in the retrieved passages
     unknown_names: list[str]  # names in the question found nowhere in the corpus
+    searchable: bool = True  # a word or code to search for, not just stray digits or symbols
 
     @classmethod
     def gather(cls, question: str, passages: list["Passage"], scored: list["Scored"], lexical: LexicalIndex) -> "Evidence":
         similarity = max((s.similarity for s in scored), default=0.0)
-        terms = {t for t in query_tokens(question)}
-        weights = {t: lexical.idf(t) for t in terms}
+        weights = {forms: lexical.term_weight(forms) for forms in query_terms(question)}
         seen: set[str] = set()
         for p in passages:
             seen.update(query_tokens(f"{p.title} {p.section} {p.text}"))  # both stemmings, as the question's
         total = sum(weights.values()) or 1.0
-        coverage = sum(w for t, w in weights.items() if t in seen) / total
-        return cls(similarity, coverage, unknown_names(question, lexical))
+        coverage = sum(w for forms, w in weights.items() if forms & seen) / total
+        searchable = any(len(forms_word) >= 3 or any(c.isalpha() for c in forms_word) and len(forms_word) >= 2
+                         for forms in weights for forms_word in forms)
+        return cls(similarity, coverage, unknown_names(question, lexical), searchable)
 
 
 @dataclass
@@ -58,6 +60,8 @@ class Verdict:
 
 
 def judge(e: Evidence) -> Verdict:
+    if not e.searchable:
+        return Verdict(False, "The question has no words to search for.")
     if e.unknown_names:
         names = ", ".join(f"“{n}”" for n in e.unknown_names)
         return Verdict(False, f"No indexed document mentions {names}.")

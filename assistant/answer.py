@@ -18,8 +18,10 @@ import numpy as np
 
 from .abstention import Evidence, judge
 from .intent import list_intent
-from .lexical import LexicalIndex, doc_tokens, query_tokens
-from .models import Answer, Passage
+from .lexical import LexicalIndex, doc_tokens, query_terms, raw_tokens
+from .models import Answer, Passage, Record
+from .records import RecordIndex
+from .retrieval import Candidate, to_passage
 from .store import Store
 
 MAX_SENTENCES = 3
@@ -27,7 +29,7 @@ MAX_LIST_ITEMS = 12
 SUPPORT_SIMILARITY = 0.75  # two items from different reports make the same point
 
 _ITEM_START = re.compile(
-    r"^\s*(?:[-•▪●◦*]|\(?\d{1,2}[.)]|\(?[a-z][.)]|(?:recommendation|recommandation|lesson|LL|GP|good practice)\s*[-#]?\s*\d+\s*[:.)-]?)\s*",
+    r"^\s*(?:[-–—•▪●◦*]|\(?\d{1,2}[.)]|\(?[a-z][.)]|(?:recommendation|recommandation|lesson|LL|GP|good practice)\s*[-#]?\s*\d+\s*[:.)-]?)\s*",
     re.I,
 )
 
@@ -61,32 +63,38 @@ class Citations:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, store: Store, lexical: LexicalIndex):
+    def __init__(self, store: Store, lexical: LexicalIndex, records: RecordIndex | None = None):
         self.store = store
         self.lexical = lexical
+        self.records = records
 
     def score_sentences(self, question: str, qvec: np.ndarray, passages: list[Passage]) -> list[Scored]:
         """Every sentence of the passages, scored against the question."""
-        sentences = self.store.sentences_of([p.chunk_id for p in passages])
-        q_terms = set(query_tokens(question))
-        weights = {t: self.lexical.idf(t) for t in q_terms}
+        sentences = self.lexical.sentences([p.chunk_id for p in passages])
+        weights = {forms: self.lexical.term_weight(forms) for forms in query_terms(question)}
         total = sum(weights.values()) or 1.0
         out: list[Scored] = []
         for rank, p in enumerate(passages):
             prior = 0.05 / (1 + rank)
             for start, end, vec in sentences.get(p.chunk_id, []):
                 terms = set(doc_tokens(p.text[start:end], p.metadata.get("language")))
-                overlap = sum(w for t, w in weights.items() if t in terms) / total
+                overlap = sum(w for forms, w in weights.items() if forms & terms) / total
                 similarity = float(vec @ qvec)
                 out.append(Scored(p, start, end, similarity + 0.5 * overlap + prior, similarity, vec))
         return out
 
     def answer(self, question: str, qvec: np.ndarray, passages: list[Passage]) -> Answer:
         scored = self.score_sentences(question, qvec, passages)
+        if not scored:
+            return not_found(question, passages, "No passage matches the question.")
         verdict = judge(Evidence.gather(question, passages, scored, self.lexical))
         if not verdict.found:
             return not_found(question, passages, verdict.reason)
-        if list_intent(question):
+        kind = list_intent(question)
+        if kind:
+            items = record_items(self.records, self.lexical, question, kind, passages) if self.records else []
+            if items:
+                return record_list_answer(question, kind, items)
             return self._list_answer(question, qvec, passages, scored)
         return self._short_answer(question, scored)
 
@@ -135,6 +143,108 @@ class ExtractiveAnswerer:
                 note = f" ({support} of {len(reports)} reports)" if len(reports) > 1 else ""
                 lines.append(f"- {_sentence(s.text)} {cites.mark(s.passage)}{note}")
         return Answer(question=question, text="\n".join(lines), citations=cites.passages, found=True)
+
+
+RECORD_SCORE_MARGIN = 0.25
+RECORD_TYPE_OF = {
+    "recommendations": "recommendation",
+    "lessons_learned": "lesson",
+    "good_practices": "good_practice",
+    "management_response": "management_response",
+}
+
+
+def record_items(
+    records: RecordIndex, lexical: LexicalIndex, question: str, kind: str, passages: list[Passage]
+) -> list[tuple[Record, Passage, np.ndarray]]:
+    """The numbered items of the asked-for type in the reports the search found, best match first.
+
+    The reports are those of the retrieved passages of that type, so the
+    user's filters (already applied to the search) hold for the list too.
+    """
+    rtype = RECORD_TYPE_OF.get(kind)
+    docs = {p.doc_id for p in passages if p.section_type == kind}
+    if rtype is None or not docs:
+        return []
+    found = [r for r in records.search(question, type=rtype, k=500) if r.doc_id in docs]
+    if found and _topic_words(question):  # "recommendations on gender": the items on it
+        found = [r for r in found if r.score >= found[0].score - RECORD_SCORE_MARGIN][:MAX_LIST_ITEMS]
+    else:  # "what were the recommendations?": a few from each report, in the reports' order
+        per_report = max(2, MAX_LIST_ITEMS // max(1, len({r.doc_id for r in found})))
+        taken: dict[str, int] = {}
+        kept = []
+        for r in sorted(found, key=lambda r: r.id):  # ids run in document, then item order
+            if taken.get(r.doc_id, 0) < per_report:
+                taken[r.doc_id] = taken.get(r.doc_id, 0) + 1
+                kept.append(r)
+        order = {d: n for n, d in enumerate(dict.fromkeys(r.doc_id for r in found))}  # best report first
+        found = sorted(kept, key=lambda r: order[r.doc_id])[:MAX_LIST_ITEMS]
+    vectors = records.vectors([r.id for r in found])
+    items = []
+    for record in found:
+        chunk_id = lexical.locate(record.doc_id, record.text)
+        rows = lexical.rows([chunk_id]) if chunk_id else {}
+        if chunk_id in rows and record.id in vectors:
+            passage = to_passage(Candidate(chunk_id, *rows[chunk_id]))
+            items.append((record, passage, vectors[record.id]))
+    return items
+
+
+_LIST_WORDS = frozenset(
+    """main key major important principal overall identified made given formulated proposed drawn learned learnt
+    learning recommendation recommendations recommended lesson lessons good best practice practices management
+    response responses evaluation evaluations evaluator evaluators report reports project projects programme
+    programmes program list give show tell summarise summarize please all any
+    quelles quels quel quelle principales principaux recommandation recommandations lecon lecons apprises tirees
+    enseignement enseignements bonne bonnes pratique pratiques reponse reponses direction""".split()
+)
+
+
+def _topic_words(question: str) -> list[str]:
+    """What a list question is about, beyond asking for the list."""
+    return [w for w in raw_tokens(question) if w not in _LIST_WORDS]
+
+
+def record_list_answer(question: str, kind: str, items: list[tuple[Record, Passage, np.ndarray]]) -> Answer:
+    """A list question answered with the items the reports themselves number.
+
+    Records (see records.py) are whole items as printed ("LL-1", "GP2",
+    "Recommendation 7"), so the list shows each once, with its number, rather
+    than the lead sentence of whichever passages were retrieved. Each item is
+    cited to the passage it starts in; items from different reports that make
+    the same point count as support for each other.
+    """
+    cites = Citations()
+    by_doc: dict[str, list[tuple[Record, Passage, np.ndarray]]] = {}
+    for item in items:
+        by_doc.setdefault(item[0].doc_id, []).append(item)
+    label = kind.replace("_", " ")
+    n = len(by_doc)
+    lines = [f"{label.capitalize()} from {n} report{'s' if n > 1 else ''}:"]
+    for doc_items in by_doc.values():
+        first = doc_items[0][0]
+        lines.append("")
+        lines.append(f"**{first.document_title or first.source}** ({', '.join(str(x) for x in (first.organisation, first.year) if x)})")
+        for record, passage, vector in doc_items:
+            support = 1 + sum(
+                1
+                for other_doc, others in by_doc.items()
+                if other_doc != record.doc_id and any(float(vector @ o[2]) >= SUPPORT_SIMILARITY for o in others)
+            )
+            note = f" ({support} of {n} reports)" if n > 1 else ""
+            number = f"**{record.number}** " if record.number else ""
+            lines.append(f"- {number}{_record_lead(record)} {cites.mark(passage)}{note}")
+    return Answer(question=question, text="\n".join(lines), citations=cites.passages, found=True)
+
+
+def _record_lead(record: Record, limit: int = 320) -> str:
+    """An item as a list line: its bold lead if printed with one, else its opening, cut at a word."""
+    text = _sentence(record.text)
+    if record.title and not text.lower().startswith(record.title.lower()[:20]):
+        text = f"{record.title}: {text}"  # e.g. a management response's "Accept"
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def _items(passages: list[Passage], scored: list[Scored], kind: str | None) -> list[Scored]:

@@ -52,18 +52,42 @@ def _parser() -> argparse.ArgumentParser:
                    help="e.g. organisation=IOM, country=Haiti, year=2020-2024, kind=brief, section_type=lessons_learned")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("lessons", parents=[common],
+                       help="evaluation records: lessons, good practices, recommendations, management responses")
+    p.add_argument("query", nargs="?", default=None, help="search the records (default: list them in report order)")
+    p.add_argument("--type", default=None, help="lesson, good_practice, recommendation or management_response")
+    p.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE",
+                   help="e.g. organisation=IOM, country=Haiti, year=2020-2024, doc_id=...")
+    p.add_argument("--k", type=int, default=50, help="at most this many records (1-500)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--csv", action="store_true", help="CSV with a header row")
+    out.add_argument("--json", action="store_true")
+
     p = sub.add_parser("ask", parents=[common], help="a cited answer from the indexed documents")
     p.add_argument("question")
     p.add_argument("--k", type=int, default=6, help="how many passages to answer from")
     p.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("serve", parents=[common], help="run the HTTP API (/api) and the web app (/)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--insecure", action="store_true", help="allow a non-loopback host with no API key configured")
+    p.add_argument("--no-ui", action="store_true", help="serve the API only")
+    p.add_argument("--api-keys-file", dest="api_keys_file", default=None,
+                   help="file with one API key per line (ASSISTANT_API_KEYS_FILE; keys themselves: ASSISTANT_API_KEYS)")
+    p.add_argument("--upload-max-mb", dest="upload_max_mb", type=int, default=None,
+                   help="upload size limit in MB (ASSISTANT_UPLOAD_MAX_MB, default 50)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = Settings.from_env(**{dest: getattr(args, dest) for dest, _ in SETTING_FLAGS.values()})
+        settings = Settings.from_env(
+            **{dest: getattr(args, dest) for dest, _ in SETTING_FLAGS.values()},
+            **{dest: getattr(args, dest, None) for dest in SERVE_SETTINGS},
+        )
     except ValueError as exc:
         print(f"eval-assistant: {exc}", file=sys.stderr)
         return 2
@@ -174,10 +198,58 @@ def _ask(assistant, args) -> int:
     return 0
 
 
+def _lessons(assistant, args) -> int:
+    from .records import LABELS, records_to_csv
+
+    records = assistant.lessons(args.query, type=args.type, filters=_filters(args.filter), k=args.k)
+    if args.csv:
+        sys.stdout.write(records_to_csv(records))
+        return 0
+    if args.json:
+        print(json.dumps([r.model_dump() for r in records], indent=2, ensure_ascii=False))
+        return 0
+    for r in records:
+        head = f"{LABELS[r.type]} {r.number or ''}".strip()
+        page = f", p. {r.page}" if r.page is not None else ""
+        score = f"  (score {r.score:.3f})" if args.query else ""
+        print(f"{head}: {r.title or ''}\n    {r.document_title or r.source} ({r.source}{page}){score}\n"
+              f"    {' '.join(r.text.split())[:400]}\n")
+    print(f"{len(records)} records")
+    return 0
+
+
 def _where(p) -> str:
     pages = "" if p.page is None else f", p. {p.page}" + (f"-{p.page_end}" if p.page_end and p.page_end != p.page else "")
     section = f" — {p.section}" if p.section else ""
     return f"{p.title or p.source} ({p.source}{pages}){section}"
+
+
+SERVE_SETTINGS = ("api_keys_file", "upload_max_mb")
+
+
+def _serve(assistant, args) -> int:
+    """Refuses to expose an unkeyed server beyond this machine unless told to."""
+    from .security import is_loopback, keys_configured
+
+    if not is_loopback(args.host) and not keys_configured(assistant.settings):
+        if not args.insecure:
+            print(f"eval-assistant: refusing to serve on {args.host} with no API key configured; set "
+                  "ASSISTANT_API_KEYS or ASSISTANT_API_KEYS_FILE, or pass --insecure", file=sys.stderr)
+            return 2
+        print(f"\033[31mWARNING: serving on {args.host} with no API key: anyone who can reach it can read "
+              "every indexed document (uploads and deletes stay refused).\033[0m", file=sys.stderr)
+    import torch
+    import uvicorn
+
+    from .api import create_app
+
+    # One torch thread per request: requests run side by side in the threadpool,
+    # and two intra-op threads per query on two busy cores made a query
+    # embedding take about 1 s instead of 25 ms (measured at load average 6).
+    torch.set_num_threads(1)
+    app = create_app(assistant, ui=not args.no_ui)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", timeout_graceful_shutdown=5)
+    return 0
 
 
 COMMANDS = {
@@ -186,4 +258,6 @@ COMMANDS = {
     "remove": _remove,
     "search": _search,
     "ask": _ask,
+    "lessons": _lessons,
+    "serve": _serve,
 }

@@ -9,20 +9,24 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .answer import ExtractiveAnswerer
 from .config import Settings
 from .embedding import Embedder
+from .feedback import FeedbackLog
 from .filters import Filters
 from .followup import contextualize
 from .intent import list_intent
-from .ingest import Progress, ingest
+from .ingest import Progress, content_id, ingest
 from .lexical import LexicalIndex
 from .llm import LLMAnswerer, make_chat_model
-from .models import Answer, Document, IngestReport, Passage
+from .models import Answer, Document, IngestReport, Passage, Record
 from .retrieval import Retriever, check_query
+from .records import RecordIndex
 from .store import Store
+from .streaming import answer_events
+from . import uploads
 
 
 class Assistant:
@@ -43,7 +47,8 @@ class Assistant:
         self.embedder = Embedder(self.settings.model_name, batch_size=self.settings.embed_batch)
         self.lexical = LexicalIndex(self.store)
         self.retriever = Retriever(self.store, self.embedder, self.lexical)
-        extractive = ExtractiveAnswerer(self.store, self.lexical)
+        self._records = RecordIndex(self.store, self.embedder)
+        extractive = ExtractiveAnswerer(self.store, self.lexical, self._records)
         chat_model = chat_model if chat_model is not None else make_chat_model(self.settings)
         self.answerer = LLMAnswerer(chat_model, extractive) if chat_model is not None else extractive
         self._write_lock = threading.Lock()
@@ -76,6 +81,63 @@ class Assistant:
             finally:
                 self.lexical.invalidate()
 
+    def feedback(self, question: str, answer: Answer | dict, rating: str, comment: str | None = None) -> str:
+        """Store a like ("up") or dislike ("down") on an answer; returns the vote's id.
+
+        Kept as JSON Lines under the index folder with the question, answer,
+        citations and time; bad input raises `FeedbackError` (a ValueError).
+        """
+        return self._feedback_log().add(question, answer, rating, comment)
+
+    def feedback_log(self) -> list[dict]:
+        """Every stored vote, oldest first."""
+        return self._feedback_log().entries()
+
+    def _feedback_log(self) -> FeedbackLog:
+        if getattr(self, "_feedback", None) is None:
+            self._feedback = FeedbackLog(self.settings.index_dir)
+        return self._feedback
+
+    def add_file(self, filename: str, data: bytes) -> IngestReport:
+        """Save an uploaded file under `<corpus>/uploads/` and index it.
+
+        Raises `uploads.UploadError` (a ValueError) with the reason for a bad
+        name, size or type, or a file the loader rejects; then nothing is
+        left on disk and the index is as it was. Content already indexed is
+        not saved twice: the report says `unchanged`.
+        """
+        name = uploads.check(filename, data, self.settings.upload_max_mb * 1024 * 1024)
+        with self._write_lock:
+            if self.store.document(content_id(data)) is not None:
+                docs = self.store.documents()
+                return IngestReport(unchanged=1, documents=len(docs), chunks=self.store.count(),
+                                    pages=sum(d.pages or 0 for d in docs))
+            path = uploads.write_atomic(Path(self.settings.corpus_dir) / uploads.UPLOAD_FOLDER, name, data)
+            try:
+                report = ingest([path], self.store, self.embedder, self.settings)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
+            finally:
+                self.lexical.invalidate()
+            if report.failed:
+                path.unlink(missing_ok=True)
+                reason = report.failed[0].error.removeprefix(f"{path.name}: ")
+                raise uploads.UploadError(f"{name}: {reason}")
+            return report
+
+    def lessons(
+        self, query: str | None = None, type: str | None = None, filters: dict | Filters | None = None, k: int = 50
+    ) -> list[Record]:
+        """Evaluation records (lessons, good practices, recommendations, management responses).
+
+        Without a query: every match in document, then item order; with one:
+        the best matches first (hybrid, `score` set). `type` is one of
+        `RECORD_TYPES`; `filters` take the document keys of `search`; at most
+        `k` (1-500) records. Bad input raises ValueError saying what is wrong.
+        """
+        return self._records.search(query, type=type, filters=filters, k=k)
+
     def search(self, query: str, k: int = 10, filters: dict | Filters | None = None) -> list[Passage]:
         """The k passages that best match the query, best first, citable."""
         return self.retriever.search(query, k=k, filters=filters)
@@ -92,28 +154,54 @@ class Assistant:
         `history` (earlier questions, (question, answer) pairs or chat
         messages) lets a follow-up like "and in Cambodia?" keep its subject.
         """
+        for event in self.ask_stream(question, k=k, filters=filters, history=history):
+            if event["event"] == "answer":
+                return event["answer"]
+        raise RuntimeError("the answer stream ended without an answer")
+
+    def ask_stream(
+        self,
+        question: str,
+        k: int = 6,
+        filters: dict | Filters | None = None,
+        history: list | None = None,
+    ) -> Iterator[dict]:
+        """`ask`, as events: `{"event": "delta", "text"}` pieces, then one
+        `{"event": "answer", "answer": Answer}` whose text is authoritative.
+
+        Bad input raises here, before the first event, so a server can still
+        answer 422 instead of a broken stream.
+        """
         started = time.perf_counter()
         question = check_query(question, k)
         parsed = filters if isinstance(filters, Filters) else Filters.parse(filters)
         query = contextualize(question, history)
-        passages = self._passages_for(question, query, k, parsed)
-        retrieved = time.perf_counter()
-        qvec = self.embedder.embed_query(query)
-        answer = self.answerer.answer(query, qvec, passages)
-        answer.question = question
-        done = time.perf_counter()
-        answer.timings = {
-            "retrieve_ms": round((retrieved - started) * 1000, 1),
-            "answer_ms": round((done - retrieved) * 1000, 1),
-            "total_ms": round((done - started) * 1000, 1),
-        }
-        return answer
+
+        def events() -> Iterator[dict]:
+            passages = self._passages_for(question, query, k, parsed)
+            retrieved = time.perf_counter()
+            qvec = self.embedder.embed_query(query)
+            for event in answer_events(self.answerer, query, qvec, passages):
+                if event["event"] == "answer":
+                    answer = event["answer"]
+                    answer.question = question
+                    done = time.perf_counter()
+                    answer.timings = {
+                        "retrieve_ms": round((retrieved - started) * 1000, 1),
+                        "answer_ms": round((done - retrieved) * 1000, 1),
+                        "total_ms": round((done - started) * 1000, 1),
+                    }
+                yield event
+
+        return events()
 
     def _passages_for(self, question: str, query: str, k: int, filters: Filters) -> list[Passage]:
         """A list question ("what were the recommendations") searches that section type first."""
         kind = list_intent(question)
         if kind and "section_type" not in filters.equals:
-            typed = self.retriever.search(query, k=max(k, 10), filters=filters.narrowed(section_type=kind))
+            # 30: enough passages to reach every report with such a section, so a
+            # list ("what were the recommendations") can draw on all of them
+            typed = self.retriever.search(query, k=max(k, 30), filters=filters.narrowed(section_type=kind))
             if typed:
                 return typed
         return self.retriever.search(query, k=k, filters=filters)

@@ -24,6 +24,8 @@ from .embedding import Embedder, passage_context
 from .loaders import SUPPORTED_SUFFIXES, LoadError, load, read
 from .metadata import extract_metadata
 from .models import Chunk, Document, FailedFile, IngestReport, SectionInfo
+from . import records as records_store
+from .records_extract import extract_records
 from .sentences import split_spans
 from .store import COMPLETE, Store
 from .structure import build_sections
@@ -67,8 +69,13 @@ def _wanted(path: Path, root: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
-def prepare(path: Path, data: bytes, doc_id: str, settings: Settings) -> tuple[Document, list[Chunk]]:
-    """Parse, describe and chunk one file's bytes; raises LoadError on bad input."""
+def prepare(
+    path: Path, data: bytes, doc_id: str, settings: Settings, records_out: list | None = None
+) -> tuple[Document, list[Chunk]]:
+    """Parse, describe and chunk one file's bytes; raises LoadError on bad input.
+
+    `records_out`: a list to receive the document's evaluation records.
+    """
     parsed = load(path, data=data)
     meta = extract_metadata(parsed, corpus_root=settings.corpus_dir)
     sections = build_sections(parsed.blocks)
@@ -87,6 +94,9 @@ def prepare(path: Path, data: bytes, doc_id: str, settings: Settings) -> tuple[D
         size_bytes=len(data),
         ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
+    if records_out is not None:
+        records_out.extend(extract_records(doc, sections))
+        doc = records_store.stamp(doc, len(records_out))
     return doc, chunks
 
 
@@ -131,16 +141,20 @@ def ingest(
                 outcome = embedded
             else:
                 outcome = _write(embedded, store)
-                known[embedded.doc.doc_id] = {"doc_id": embedded.doc.doc_id, "path": str(path), "status": COMPLETE}
+                known[embedded.doc.doc_id] = {"doc_id": embedded.doc.doc_id, "path": str(path), "status": COMPLETE, "version": store.version}
                 by_path[str(path)] = [embedded.doc.doc_id]
                 for old in embedded.older:
-                    known.pop(old, None)
+                    if old != embedded.doc.doc_id:
+                        known.pop(old, None)
         except Exception as exc:  # one bad file must not stop the run
             report.failed.append(_failure(path, exc))
             continue
         setattr(report, outcome, getattr(report, outcome) + 1)
     if progress:
         progress("", len(files), len(files))
+
+    for path_, error in records_store.backfill(store, embedder, settings):  # indexes built before records
+        report.failed.append(FailedFile(path=path_, error=error))
 
     if prune:
         for doc_id, record in list(known.items()):
@@ -165,6 +179,7 @@ class _Embedded:
     sentence_vectors: list[np.ndarray]
     doc_vector: np.ndarray
     older: list[str]  # earlier versions of the same path, removed once this one is committed
+    records: records_store.RecordBatch | None = None  # lessons, recommendations, ... (records.py)
 
 
 def _failure(path: Path, exc: Exception) -> FailedFile:
@@ -180,6 +195,12 @@ def _embed_file(path, store, embedder, settings, known, by_path) -> _Embedded | 
     key = str(path)
     older = [d for d in by_path.get(key, []) if d != doc_id]
 
+    restale = doc_id in known and known[doc_id].get("version") != store.version
+    if restale:  # indexed under another layout, chunking or model: embed it again
+        store.remove(doc_id)
+        del known[doc_id]
+        older.append(doc_id)  # reported as updated
+
     if doc_id in known:
         previous = known[doc_id]["path"]
         if previous != key and not Path(previous).exists():
@@ -191,7 +212,8 @@ def _embed_file(path, store, embedder, settings, known, by_path) -> _Embedded | 
             store.remove(old)
         return "unchanged"
 
-    doc, chunks = prepare(path, data, doc_id, settings)
+    found: list = []
+    doc, chunks = prepare(path, data, doc_id, settings, records_out=found)
     # Embedded with title and section as context; sentence spans are kept
     # relative to the chunk text, shifted only for the embedder.
     texts = [passage_context(doc.title, c.section, c.text) for c in chunks]
@@ -200,16 +222,19 @@ def _embed_file(path, store, embedder, settings, known, by_path) -> _Embedded | 
     vectors, sentence_vectors = embedder.embed_with_sentences(texts, shifted)
     doc_vector = embedder.embed([document_context(doc)])[0]
 
-    return _Embedded(doc, chunks, spans, vectors, sentence_vectors, doc_vector, older)
+    return _Embedded(doc, chunks, spans, vectors, sentence_vectors, doc_vector, older, records_store.embed_records(embedder, found))
 
 
 def _write(e: _Embedded, store: Store) -> str:
     """Commit one document, then drop the versions it replaces: added or updated."""
     store.begin(e.doc, e.doc_vector)
     store.add_chunks(e.doc, e.chunks, e.vectors, e.spans, e.sentence_vectors)
+    if e.records is not None:
+        records_store.write(store, e.doc, e.records)
     store.commit(e.doc, e.doc_vector)
     for old in e.older:
-        store.remove(old)
+        if old != e.doc.doc_id:  # the same id: re-embedded in place, see _embed_file
+            store.remove(old)
     return "updated" if e.older else "added"
 
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from .filters import Filters
-from .store import COMPLETE, Store
+from .store import COMPLETE, SENTENCE_KEYS, Store, unpack_sentences
 
 _WORD = re.compile(r"[\w]+(?:[./-][\w]+)*", re.UNICODE)
 STOPWORDS = frozenset(
@@ -76,6 +76,17 @@ def query_tokens(text: str) -> list[str]:
     return out
 
 
+def query_terms(text: str) -> list[frozenset[str]]:
+    """Each distinct word of a query as the set of its stemmed forms.
+
+    Counting forms separately would weigh an English word's never-seen French
+    stem ("identified") as a rare term missing from every passage.
+    """
+    en, fr = _stemmer("en").stemWord, _stemmer("fr").stemWord
+    words = (frozenset({t}) if not t.isalpha() else frozenset({en(t), fr(t)}) for t in raw_tokens(text))
+    return list(dict.fromkeys(words))
+
+
 class LexicalIndex:
     def __init__(self, store: Store):
         self.store = store
@@ -88,6 +99,11 @@ class LexicalIndex:
         self._bm25 = None
         self._df: dict[str, int] = {}
         self._row: dict[str, int] = {}
+        self._by_doc: dict[str, list[int]] = {}
+        self._flat: dict[int, str] = {}
+        self._vectors = np.zeros((0, 1), np.float16)  # every chunk's dense vector, row-aligned with ids
+        # (spans, float16 vectors, per-chunk offsets): every chunk's sentences
+        self._sentences = (np.zeros((0, 2), np.int32), np.zeros((0, 1), np.float16), np.zeros(1, np.int64))
 
     def invalidate(self) -> None:
         self._checked = 0.0
@@ -105,9 +121,16 @@ class LexicalIndex:
         import bm25s
 
         ids, texts, metas, corpus = [], [], [], []
-        for chunk_id, text, meta in self.store.iter_chunks():
+        spans, vecs, offsets, chunk_vecs = [], [], [0], []
+        for chunk_id, text, meta, vector in self.store.iter_chunks_with_vectors():
             if meta.get("doc_id") not in key:
                 continue
+            chunk_vecs.append(np.asarray(vector, dtype=np.float16))
+            sents = unpack_sentences(meta, dtype=np.float16)  # decoded once, kept as one matrix
+            meta = {k: v for k, v in meta.items() if k not in SENTENCE_KEYS}
+            spans.extend((a, b) for a, b, _ in sents)
+            vecs.extend(v for _, _, v in sents)
+            offsets.append(len(spans))
             ids.append(chunk_id)
             texts.append(text)
             metas.append(meta)
@@ -121,17 +144,86 @@ class LexicalIndex:
         if corpus:
             bm25 = bm25s.BM25()
             bm25.index(corpus, show_progress=False)
+        self._vectors = np.vstack(chunk_vecs) if chunk_vecs else np.zeros((0, 1), dtype=np.float16)
+        self._sentences = (
+            np.asarray(spans, dtype=np.int32).reshape(-1, 2),
+            np.vstack(vecs) if vecs else np.zeros((0, 1), dtype=np.float16),
+            np.asarray(offsets, dtype=np.int64),
+        )
         self.ids, self.texts, self.metas, self._bm25, self._df, self._key = ids, texts, metas, bm25, df, key
         self._row = {chunk_id: i for i, chunk_id in enumerate(ids)}
+        by_doc: dict[str, list[int]] = {}
+        for i, meta in enumerate(metas):
+            by_doc.setdefault(meta.get("doc_id", ""), []).append(i)
+        self._by_doc = by_doc
+        self._flat: dict[int, str] = {}  # row -> its words, for locate(); filled as asked
 
     def rows(self, chunk_ids) -> dict[str, tuple[str, dict]]:
         """(text, metadata) of the given chunks that this index holds."""
         self._fresh()
         return {c: (self.texts[self._row[c]], self.metas[self._row[c]]) for c in chunk_ids if c in self._row}
 
+    def locate(self, doc_id: str, text: str) -> str | None:
+        """The chunk of a document where a piece of its text (e.g. a record) starts."""
+        self._fresh()
+        words = re.findall(r"\w+", text.lower())
+        if not words:
+            return None
+        rows = self._by_doc.get(doc_id, [])
+        flat, texts = self._flat, self.texts
+        for i in rows:
+            if i not in flat:
+                flat[i] = " ".join(re.findall(r"\w+", texts[i].lower()))
+        for size in (12, 6):  # a long opening first; a short one if a page break split the long one
+            probe = " ".join(words[:size])
+            for i in rows:
+                if probe in flat[i]:
+                    return self.ids[i]
+        return None
+
+    def sentences(self, chunk_ids) -> dict[str, list[tuple[int, int, np.ndarray]]]:
+        """Each chunk's sentences as (start, end, vector), from the in-memory copy where it has them."""
+        self._fresh()
+        row, (spans, vecs, offsets) = self._row, self._sentences
+        out, missing = {}, []
+        for c in chunk_ids:
+            if c not in row:
+                missing.append(c)
+                continue
+            a, b = offsets[row[c]], offsets[row[c] + 1]
+            out[c] = [(int(s), int(e), v) for (s, e), v in zip(spans[a:b], vecs[a:b].astype(np.float32))]
+            if not out[c] and self.texts[row[c]].strip():  # stored without sentences: the chunk is one
+                out[c] = [(0, len(self.texts[row[c]]), self._vectors[row[c]].astype(np.float32))]
+        if missing:  # indexed a moment ago, by this or another process
+            out.update(self.store.sentences_of(missing))
+        return out
+
+    def best_sentence(self, chunk_ids, vector: np.ndarray) -> dict[str, float]:
+        """Each chunk's best sentence similarity to the query vector, in one matrix product."""
+        self._fresh()
+        row, (_, vecs, offsets) = self._row, self._sentences
+        known = [c for c in chunk_ids if c in row and offsets[row[c] + 1] > offsets[row[c]]]
+        out: dict[str, float] = {}
+        if known:
+            starts = np.array([offsets[row[c]] for c in known])
+            ends = np.array([offsets[row[c] + 1] for c in known])
+            take = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)])
+            sims = vecs[take].astype(np.float32) @ vector.astype(np.float32)
+            bounds = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])
+            out = dict(zip(known, np.maximum.reduceat(sims, bounds).tolist()))
+        rest = [c for c in chunk_ids if c not in row]
+        for c, sents in self.store.sentences_of(rest).items() if rest else ():
+            if sents:
+                out[c] = float(np.max(np.stack([v for _, _, v in sents]) @ vector))
+        return out
+
     def has_term(self, token: str) -> bool:
         self._fresh()
         return token in self._df
+
+    def term_weight(self, forms: frozenset[str]) -> float:
+        """A query word's weight: the IDF of its most common form in the corpus."""
+        return min(self.idf(f) for f in forms)
 
     def idf(self, token: str) -> float:
         """Inverse document frequency; a term found nowhere weighs the most."""
@@ -141,19 +233,39 @@ class LexicalIndex:
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
         """Top-k (row, score) pairs; rows index `ids`, `texts`, `metas`."""
+        return top_k(self.score_all(query, filters), k)
+
+    def score_all(self, query: str, filters: Filters | None = None) -> np.ndarray:
+        """The BM25 score of every row (0 where filtered out): exact scores for any candidate."""
         self._fresh()
         bm25 = self._bm25
         if bm25 is None:
-            return []
+            return np.zeros(0, dtype=np.float32)
         vocab = bm25.vocab_dict
         tokens = [t for t in query_tokens(query) if t in vocab]
         if not tokens:
-            return []
+            return np.zeros(len(self.ids), dtype=np.float32)
         mask = None
         if filters:
             mask = np.fromiter((filters.match(m) for m in self.metas), dtype=bool, count=len(self.metas))
-        scores = bm25.get_scores(tokens, weight_mask=mask)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        return bm25.get_scores(tokens, weight_mask=mask)
+
+    def dense(self, chunk_ids, vector: np.ndarray) -> dict[str, float]:
+        """Cosine similarity of the query to each chunk this index holds (vectors are normalised)."""
+        self._fresh()
+        row, vectors = self._row, self._vectors
+        known = [c for c in chunk_ids if c in row]
+        if not known:
+            return {}
+        sims = vectors[[row[c] for c in known]].astype(np.float32) @ vector.astype(np.float32)
+        return dict(zip(known, sims.tolist()))
+
+
+def top_k(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """(row, score) of the k best positive scores, best first."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.argsort(-scores[top])]
+    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]

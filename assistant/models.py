@@ -145,6 +145,8 @@ class Document(DocumentMetadata):
     sections: list[SectionInfo] = Field(default_factory=list)
     size_bytes: int = 0
     ingested_at: str = ""
+    records: int = 0  # evaluation records extracted (lessons, recommendations, ...)
+    records_version: int = 0  # the extractor that made them; 0: none yet (ingest backfills)
 
 
 class FailedFile(BaseModel):

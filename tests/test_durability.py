@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
+from assistant.store import unpack_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,16 +25,16 @@ def _consistent(a: Assistant) -> dict[str, int]:
     assert all(r["status"] == "complete" for r in a.store.registry())
     per_doc = Counter()
     seen = set()
-    for chunk_id, _, meta in a.store.iter_chunks():
+    for chunk_id, text, meta in a.store.iter_chunks():
         assert meta["doc_id"] in docs, f"orphan chunk {chunk_id}"
         assert chunk_id not in seen
         seen.add(chunk_id)
         per_doc[meta["doc_id"]] += 1
         assert chunk_id == f"{meta['doc_id']}:{meta['index']:05d}"
+        sentences = unpack_sentences(meta)  # every chunk carries its sentences, whole
+        assert sentences and all(0 <= s < e <= len(text) for s, e, _ in sentences), chunk_id
     for doc_id, doc in docs.items():
         assert per_doc[doc_id] == doc.chunks, doc.source
-    sentences = a.store.sentences.get(include=["metadatas"])
-    assert {m["chunk_id"] for m in sentences["metadatas"]} == seen  # every chunk has sentences, none is orphaned
     return {docs[d].source: n for d, n in per_doc.items()}
 
 
