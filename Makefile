@@ -32,9 +32,9 @@ run: ingest
 test: setup
 	$(PY) -m pytest -q
 
+# Ingest and quality benchmarks summed up in one table (benchmarks/all.py); a few minutes.
 bench: setup
-	$(PY) benchmarks/ingest.py --scale 0
-	$(PY) benchmarks/quality.py
+	$(PY) benchmarks/all.py
 
 clean-index:
 	find index -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
