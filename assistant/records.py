@@ -28,6 +28,7 @@ import numpy as np
 
 from .filters import FilterError, Filters
 from .models import RECORD_TYPES, Document, Record
+from .store import document_metadata
 
 RECORDS_VERSION = 1  # bump when extraction changes: ingest re-extracts older documents
 MAX_K = 500
@@ -104,23 +105,15 @@ def embed_records(embedder, records: list[Record]) -> RecordBatch:
 
 def record_metadata(doc: Document, record: Record, position: int) -> dict[str, Any]:
     """Flat Chroma metadata: the document fields filters use (as on chunks) plus the record's own."""
-    meta: dict[str, Any] = {
-        "doc_id": doc.doc_id,
-        "source": doc.source,
-        "title": doc.title,
-        "organisation": doc.organisation,
-        "countries": list(doc.countries),
-        "year": doc.year,
-        "kind": doc.kind,
-        "language": doc.language,
-        "type": record.type,
-        "number": record.number,
-        "record_title": record.title,
-        "page": record.page,
-        "section": record.section,
-        "position": position,
-    }
-    return {k: v for k, v in meta.items() if v is not None and v != []}
+    return document_metadata(
+        doc,
+        type=record.type,
+        number=record.number,
+        record_title=record.title,
+        page=record.page,
+        section=record.section,
+        position=position,
+    )
 
 
 def write(store, doc: Document, batch: RecordBatch) -> None:

@@ -203,14 +203,14 @@ class Store:
             offset += len(got["ids"])
 
 
-def chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, Any]:
-    """Flat Chroma metadata: every document field a search may filter on.
+def document_metadata(doc: Document, **own: Any) -> dict[str, Any]:
+    """Flat Chroma metadata: every document field a search may filter on, plus
+    the stored item's own fields (a chunk's, a record's).
 
     Chroma rejects None and empty lists, so absent values are left out.
     """
     meta: dict[str, Any] = {
         "doc_id": doc.doc_id,
-        "index": chunk.index,
         "source": doc.source,
         "title": doc.title,
         "organisation": doc.organisation,
@@ -218,13 +218,21 @@ def chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, Any]:
         "year": doc.year,
         "kind": doc.kind,
         "language": doc.language,
-        "section": chunk.section,
-        "section_type": chunk.section_type,
-        "criteria": list(chunk.criteria),
-        "page": chunk.page,
-        "page_end": chunk.page_end,
+        **own,
     }
     return {k: v for k, v in meta.items() if v is not None and v != []}
+
+
+def chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, Any]:
+    return document_metadata(
+        doc,
+        index=chunk.index,
+        section=chunk.section,
+        section_type=chunk.section_type,
+        criteria=list(chunk.criteria),
+        page=chunk.page,
+        page_end=chunk.page_end,
+    )
 
 
 def index_version(settings: Settings) -> str:

@@ -11,6 +11,7 @@ printed.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -51,19 +52,43 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+def _wait_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180, headers: dict | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(url, timeout=5) as resp:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5) as resp:
                 if resp.status == 200:
                     return
         except OSError:
             pass
         time.sleep(1)
     raise RuntimeError(f"server not up after {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+@contextlib.contextmanager
+def _serving(base: Path, env: dict, common: list[str], headers: dict | None = None):
+    """`eval-assistant serve` on a free port until the block ends; yields its base URL."""
+    port = _free_port()
+    log = base / "server.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "serve", *common, "--port", str(port)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_up(f"{url}/api/documents", proc, log, headers=headers)
+        _wait_up(f"{url}/", proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -82,25 +107,8 @@ def server(tmp_path_factory):
         [sys.executable, "-m", "assistant", "ingest", *common, str(corpus)],
         cwd=ROOT, env=env, check=True, capture_output=True, timeout=300,
     )
-    port = _free_port()
-    log = base / "server.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant", "serve", *common, "--port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_up(f"{url}/api/documents", proc, log)
-        _wait_up(f"{url}/", proc, log)
+    with _serving(base, env, common) as url:
         yield url, index
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -302,36 +310,9 @@ def keyed_server(tmp_path_factory):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False",
            "ASSISTANT_API_KEYS": KEY}
     env.pop("ASSISTANT_API_KEYS_FILE", None)
-    port = _free_port()
-    log = base / "server.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant", "serve", "--index", str(base / "index"), "--corpus", str(base / "corpus"),
-             "--port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        req = urllib.request.Request(f"{url}/api/documents", headers={"X-API-Key": KEY})
-        deadline = time.monotonic() + 180
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(req, timeout=5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server not up:\n{log.read_text()[-3000:]}") from None
-                time.sleep(1)
+    common = ["--index", str(base / "index"), "--corpus", str(base / "corpus")]
+    with _serving(base, env, common, headers={"X-API-Key": KEY}) as url:
         yield url, base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_upload_needs_the_key_then_indexes_and_deletes(keyed_server, browser):
