@@ -24,16 +24,14 @@ class Embedder:
 
     @property
     def model(self):
+        """The encoder (see encoder.py), loaded on first use."""
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    from sentence_transformers import SentenceTransformer
-                    from transformers.utils import logging as hf_logging
-
-                    hf_logging.disable_progress_bar()
+                    from .encoder import load_encoder
 
                     try:
-                        self._model = SentenceTransformer(self.model_name, device="cpu")
+                        self._model = load_encoder(self.model_name)
                     except Exception as exc:
                         raise RuntimeError(
                             f"cannot load embedding model {self.model_name!r}: {exc}. "
@@ -43,21 +41,15 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_embedding_dimension())
+        return self.model.dimension
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed passages (documents) as float32 rows."""
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        encoded = self.model.encode(list(texts), batch_size=self.batch_size)
         self.texts_embedded += len(texts)
-        return vectors.astype(np.float32, copy=False)
+        return _normalise(np.stack([e.vector for e in encoded]))
 
     def embed_query(self, text: str) -> np.ndarray:
         """Cached: search and answer embed the same question within one ask."""
@@ -86,29 +78,29 @@ class Embedder:
         """
         if not texts:
             return np.zeros((0, 0), dtype=np.float32), []
-        outputs = self.model.encode(
-            list(texts), batch_size=self.batch_size, output_value=None, convert_to_numpy=False, show_progress_bar=False
-        )
+        encoded = self.model.encode(list(texts), batch_size=self.batch_size, tokens=True)
         self.texts_embedded += len(texts)
-        tokenizer, limit = self.model.tokenizer, self.model.max_seq_length
-        passages = np.stack([o["sentence_embedding"].float().numpy() for o in outputs]).astype(np.float32)
+        passages = _normalise(np.stack([e.vector for e in encoded]))
         per_text: list[np.ndarray] = []
-        for text, out, text_spans, passage in zip(texts, outputs, spans, passages):
-            offsets = tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=limit)["offset_mapping"]
-            tokens = out["token_embeddings"][: len(offsets)].float().numpy()
-            starts = np.array([a for a, _ in offsets])
-            ends = np.array([b for _, b in offsets])
+        for e, text_spans, passage in zip(encoded, spans, passages):
+            starts = np.array([a for a, _ in e.offsets])
+            ends = np.array([b for _, b in e.offsets])
             real = ends > starts
             rows = []
             for a, b in text_spans:
                 inside = real & (ends > a) & (starts < b)
                 if inside.any():
-                    v = tokens[inside].mean(axis=0)
+                    v = e.tokens[inside].mean(axis=0)
                     rows.append(v / (np.linalg.norm(v) + 1e-12))
                 else:
                     rows.append(passage)
             per_text.append(np.array(rows, dtype=np.float32).reshape(len(text_spans), -1))
         return passages, per_text
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = vectors.astype(np.float32, copy=False)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 def passage_context(title: str, section: str, text: str) -> str:
