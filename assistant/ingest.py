@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -132,11 +133,15 @@ def ingest(
     for r in registry:
         by_path[r["path"]].append(r["doc_id"])
 
+    ahead = _Prefetch(settings, known, store.version)
     for n, path in enumerate(files):
         if progress:
             progress(path.name, n, len(files))
+        ahead.start(path)
+        if n + 1 < len(files):
+            ahead.start(files[n + 1])  # parsed while this one embeds
         try:
-            embedded = _embed_file(path, store, embedder, settings, known, by_path)
+            embedded = _embed_file(path, store, embedder, settings, known, by_path, ahead.take(path))
             if isinstance(embedded, str):
                 outcome = embedded
             else:
@@ -150,6 +155,7 @@ def ingest(
             report.failed.append(_failure(path, exc))
             continue
         setattr(report, outcome, getattr(report, outcome) + 1)
+    ahead.close()
     if progress:
         progress("", len(files), len(files))
 
@@ -188,10 +194,49 @@ def _failure(path: Path, exc: Exception) -> FailedFile:
     return FailedFile(path=str(path), error=f"{path.name}: {type(exc).__name__}: {exc}")
 
 
-def _embed_file(path, store, embedder, settings, known, by_path) -> _Embedded | str:
-    """Read, parse and embed one file; "unchanged" when its content is indexed already."""
-    data = read(path, max_bytes=settings.max_file_mb * 1024 * 1024)
-    doc_id = content_id(data)
+class _Prefetch:
+    """Reads and parses the next file on a worker thread while the current one embeds.
+
+    Parsing is mostly PDFium (native, outside the GIL) and embedding mostly
+    torch (likewise), so the two overlap. Only pure work runs ahead: reading,
+    hashing and `prepare`; everything touching the store stays in order on
+    the caller's thread. A file whose content is indexed already is only
+    hashed, so an unchanged re-ingest parses nothing. On 2 cores torch keeps
+    both busy, so the overlap hides parsing inside embedding time without
+    shortening the run (43.6 vs 43.7 s, mean of 3 interleaved runs each); a
+    machine with a spare core gets the parsing for free.
+    """
+
+    def __init__(self, settings: Settings, known: dict, version: str):
+        self.settings, self.known, self.version = settings, known, version
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-ahead")
+        self.futures: dict[Path, Future] = {}
+
+    def start(self, path: Path) -> None:
+        if path not in self.futures:
+            self.futures[path] = self.pool.submit(self._prepare, path)
+
+    def take(self, path: Path) -> tuple[bytes, str, tuple | None]:
+        """(data, doc id, (doc, chunks, records) or None when indexed already); raises what parsing raised."""
+        return self.futures.pop(path).result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _prepare(self, path: Path) -> tuple[bytes, str, tuple | None]:
+        data = read(path, max_bytes=self.settings.max_file_mb * 1024 * 1024)
+        doc_id = content_id(data)
+        record = self.known.get(doc_id)
+        if record is not None and record.get("version") == self.version:
+            return data, doc_id, None
+        found: list = []
+        doc, chunks = prepare(path, data, doc_id, self.settings, records_out=found)
+        return data, doc_id, (doc, chunks, found)
+
+
+def _embed_file(path, store, embedder, settings, known, by_path, ahead) -> _Embedded | str:
+    """Embed one file read and parsed by `_Prefetch`; "unchanged" when its content is indexed already."""
+    data, doc_id, parsed = ahead
     key = str(path)
     older = [d for d in by_path.get(key, []) if d != doc_id]
 
@@ -212,8 +257,11 @@ def _embed_file(path, store, embedder, settings, known, by_path) -> _Embedded | 
             store.remove(old)
         return "unchanged"
 
-    found: list = []
-    doc, chunks = prepare(path, data, doc_id, settings, records_out=found)
+    if parsed is None:  # looked indexed when read ahead, but is not (or no longer) current
+        found: list = []
+        doc, chunks = prepare(path, data, doc_id, settings, records_out=found)
+    else:
+        doc, chunks, found = parsed
     # Embedded with title and section as context; sentence spans are kept
     # relative to the chunk text, shifted only for the embedder.
     texts = [passage_context(doc.title, c.section, c.text) for c in chunks]
