@@ -296,3 +296,12 @@ def test_library_writes_follow_the_api_key_rule(tmp_path):
     assert a.documents() == []
     with pytest.raises(LibraryError, match="choose the document"):
         remove_document(a, key, None)
+
+
+def test_a_numbered_list_item_lights_up_in_its_passage_even_when_cut():
+    line = "- **LL-1** The garment sector can act as an example and learning ground for other sectors of … [1] (1 of 2 reports)"
+    cited = render.cited_sentences(line)
+    assert cited == {1: ["The garment sector can act as an example and learning ground for other sectors of …"]}
+    passage = "LL-1 – The garment sector can act as an example and learning ground for other economic (export) sectors."
+    out = render.highlight(passage, cited[1])
+    assert out.startswith("LL-1 – <mark>The garment sector can act as an example and learning ground for</mark>")

@@ -20,6 +20,7 @@ from assistant.models import Answer, Passage
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 _SUPPORT_NOTE = re.compile(r"^\s*\(\d+ of \d+ reports?\)\s*")
+_NUMBER = re.compile(r"^\*\*[^*]{1,24}\*\*\s+")  # a record's printed number, "**LL-1** "
 _BULLET = re.compile(r"^\s*(?:[-*•]\s+)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -50,7 +51,7 @@ def cited_sentences(text: str) -> dict[int, list[str]]:
     last = ""
     for m in MARKER.finditer(text):
         segment = text[prev_end : m.start()].split("\n")[-1]
-        segment = _BULLET.sub("", _SUPPORT_NOTE.sub("", segment)).strip()
+        segment = _NUMBER.sub("", _BULLET.sub("", _SUPPORT_NOTE.sub("", segment)).strip())
         if segment:
             last = segment
         if last:
@@ -74,10 +75,12 @@ def highlight(passage: str, sentences: Iterable[str]) -> str:
         words = _WORD.findall(sentence)
         if len(words) < 3:
             continue
-        pattern = r"\W+".join(re.escape(w) for w in words)
-        m = re.search(pattern, passage, re.IGNORECASE)
-        if m:
-            spans.append((m.start(), m.end()))
+        # A list item may run past its passage's end: then its opening is marked.
+        for run in (words, words[:12]):
+            m = re.search(r"\W+".join(re.escape(w) for w in run), passage, re.IGNORECASE)
+            if m:
+                spans.append((m.start(), m.end()))
+                break
     spans.sort()
     out: list[str] = []
     pos = 0
