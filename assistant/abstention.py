@@ -48,9 +48,13 @@ class Evidence:
             seen.update(query_tokens(f"{p.title} {p.section} {p.text}"))  # both stemmings, as the question's
         total = sum(weights.values()) or 1.0
         coverage = sum(w for forms, w in weights.items() if forms & seen) / total
-        searchable = any(len(forms_word) >= 3 or any(c.isalpha() for c in forms_word) and len(forms_word) >= 2
-                         for forms in weights for forms_word in forms)
+        searchable = any(_searchable(form) for forms in weights for form in forms)
         return cls(similarity, coverage, unknown_names(question, lexical), searchable)
+
+
+def _searchable(term: str) -> bool:
+    """A word (two letters or more) or a code or number of three characters or more; not "1" or "2" from "½"."""
+    return len(term) >= 3 or (len(term) >= 2 and any(c.isalpha() for c in term))
 
 
 @dataclass

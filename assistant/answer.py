@@ -95,7 +95,7 @@ class ExtractiveAnswerer:
             items = record_items(self.records, self.lexical, question, kind, passages) if self.records else []
             if items:
                 return record_list_answer(question, kind, items)
-            return self._list_answer(question, qvec, passages, scored)
+            return self._list_answer(question, kind, passages, scored)
         return self._short_answer(question, scored)
 
     def _short_answer(self, question: str, scored: list[Scored]) -> Answer:
@@ -117,32 +117,57 @@ class ExtractiveAnswerer:
         parts = [f"{_sentence(s.text)} {cites.mark(s.passage)}" for s in chosen]
         return Answer(question=question, text=" ".join(parts), citations=cites.passages, found=True)
 
-    def _list_answer(self, question: str, qvec: np.ndarray, passages: list[Passage], scored: list[Scored]) -> Answer:
-        kind = list_intent(question)
+    def _list_answer(self, question: str, kind: str, passages: list[Passage], scored: list[Scored]) -> Answer:
         items = _items(passages, scored, kind)[:MAX_LIST_ITEMS]
         if not items:
             return self._short_answer(question, scored)
-        reports = {s.passage.doc_id for s in items}
-        cites = Citations()
-        by_doc: dict[str, list[Scored]] = {}
-        for s in items:
-            by_doc.setdefault(s.passage.doc_id, []).append(s)
-        label = (kind or "points").replace("_", " ")
-        lines = [f"{label.capitalize()} from {len(reports)} report{'s' if len(reports) > 1 else ''}:"]
-        for doc_items in by_doc.values():
-            p = doc_items[0].passage
-            lines.append("")
-            lines.append(f"**{p.title or p.source}** ({', '.join(str(x) for x in (p.organisation, p.year) if x)})")
-            for s in doc_items:
-                support = 1 + sum(
-                    1
-                    for other_doc, other_items in by_doc.items()
-                    if other_doc != s.passage.doc_id
-                    and any(float(s.vector @ o.vector) >= SUPPORT_SIMILARITY for o in other_items)
-                )
-                note = f" ({support} of {len(reports)} reports)" if len(reports) > 1 else ""
-                lines.append(f"- {_sentence(s.text)} {cites.mark(s.passage)}{note}")
-        return Answer(question=question, text="\n".join(lines), citations=cites.passages, found=True)
+        return report_list(
+            question,
+            kind,
+            [
+                ListItem(s.passage.doc_id, _heading(s.passage.title or s.passage.source, s.passage), _sentence(s.text), s.passage, s.vector)
+                for s in items
+            ],
+        )
+
+
+@dataclass
+class ListItem:
+    doc_id: str
+    heading: str  # the report's line above its items
+    text: str
+    passage: Passage  # what the item is cited to
+    vector: np.ndarray  # compared across reports for support
+
+
+def report_list(question: str, kind: str, items: list[ListItem]) -> Answer:
+    """Items grouped by report, each cited, with how many of the reports make the same point."""
+    cites = Citations()
+    by_doc: dict[str, list[ListItem]] = {}
+    for item in items:
+        by_doc.setdefault(item.doc_id, []).append(item)
+    n = len(by_doc)
+    lines = [f"{kind.replace('_', ' ').capitalize()} from {n} report{'s' if n > 1 else ''}:"]
+    for doc_items in by_doc.values():
+        lines += ["", doc_items[0].heading]
+        for item in doc_items:
+            support = 1 + sum(
+                1
+                for other_doc, others in by_doc.items()
+                if other_doc != item.doc_id and any(float(item.vector @ o.vector) >= SUPPORT_SIMILARITY for o in others)
+            )
+            note = f" ({support} of {n} reports)" if n > 1 else ""
+            lines.append(f"- {item.text} {cites.mark(item.passage)}{note}")
+    return Answer(question=question, text="\n".join(lines), citations=cites.passages, found=True)
+
+
+def _heading(title: str, source) -> str:
+    return f"**{title}** ({_org_year(source)})"
+
+
+def _org_year(source) -> str:
+    """"ILO, 2024" of anything with `organisation` and `year` (a Passage, a Record)."""
+    return ", ".join(str(x) for x in (source.organisation, source.year) if x)
 
 
 RECORD_SCORE_MARGIN = 0.25
@@ -214,27 +239,20 @@ def record_list_answer(question: str, kind: str, items: list[tuple[Record, Passa
     cited to the passage it starts in; items from different reports that make
     the same point count as support for each other.
     """
-    cites = Citations()
-    by_doc: dict[str, list[tuple[Record, Passage, np.ndarray]]] = {}
-    for item in items:
-        by_doc.setdefault(item[0].doc_id, []).append(item)
-    label = kind.replace("_", " ")
-    n = len(by_doc)
-    lines = [f"{label.capitalize()} from {n} report{'s' if n > 1 else ''}:"]
-    for doc_items in by_doc.values():
-        first = doc_items[0][0]
-        lines.append("")
-        lines.append(f"**{first.document_title or first.source}** ({', '.join(str(x) for x in (first.organisation, first.year) if x)})")
-        for record, passage, vector in doc_items:
-            support = 1 + sum(
-                1
-                for other_doc, others in by_doc.items()
-                if other_doc != record.doc_id and any(float(vector @ o[2]) >= SUPPORT_SIMILARITY for o in others)
+    return report_list(
+        question,
+        kind,
+        [
+            ListItem(
+                r.doc_id,
+                _heading(r.document_title or r.source, r),
+                (f"**{r.number}** " if r.number else "") + _record_lead(r),
+                passage,
+                vector,
             )
-            note = f" ({support} of {n} reports)" if n > 1 else ""
-            number = f"**{record.number}** " if record.number else ""
-            lines.append(f"- {number}{_record_lead(record)} {cites.mark(passage)}{note}")
-    return Answer(question=question, text="\n".join(lines), citations=cites.passages, found=True)
+            for r, passage, vector in items
+        ],
+    )
 
 
 def _record_lead(record: Record, limit: int = 320) -> str:
@@ -282,7 +300,7 @@ def not_found(question: str, passages: list[Passage], reason: str) -> Answer:
     names: list[str] = []
     for p in passages:
         label = p.title or p.source
-        label = f"{label} ({', '.join(str(x) for x in (p.organisation, p.year) if x)})"
+        label = f"{label} ({_org_year(p)})"
         if label not in names:
             names.append(label)
     text = "I could not find an answer to this in the indexed documents."

@@ -250,6 +250,13 @@ class LexicalIndex:
             mask = np.fromiter((filters.match(m) for m in self.metas), dtype=bool, count=len(self.metas))
         return bm25.get_scores(tokens, weight_mask=mask)
 
+    def pick(self, scores: np.ndarray, chunk_ids) -> dict[str, float]:
+        """The entries of a `score_all` result for the given chunks (none if the index was rebuilt since)."""
+        row = self._row
+        if len(scores) != len(row):
+            return {}
+        return {c: float(scores[row[c]]) for c in chunk_ids if c in row}
+
     def dense(self, chunk_ids, vector: np.ndarray) -> dict[str, float]:
         """Cosine similarity of the query to each chunk this index holds (vectors are normalised)."""
         self._fresh()
