@@ -180,16 +180,17 @@ def _error_handlers(app: FastAPI) -> None:
 
 
 def _router(assistant, settings: Settings) -> APIRouter:
-    def presented(
+    # async: cheap checks run on the event loop, not as two more thread-pool hops per request
+    async def presented(
         bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
         header: str | None = Security(_header),
     ) -> str | None:
         return bearer.credentials if bearer else (header or None)
 
-    def read_access(key: str | None = Depends(presented)) -> None:
+    async def read_access(key: str | None = Depends(presented)) -> None:
         _raise(security.refusal(settings, key, write=False))
 
-    def write_access(key: str | None = Depends(presented)) -> None:
+    async def write_access(key: str | None = Depends(presented)) -> None:
         _raise(security.refusal(settings, key, write=True))
 
     r = APIRouter()

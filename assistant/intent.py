@@ -4,6 +4,10 @@
 "what lesson ..." in the lessons learned. Retrieval gives passages of those
 section types a bonus; a question asking for a list of them ("what were the
 recommendations") is answered as a list. English and French.
+
+The kind of answer a question wants is read the same way (classic answer-type
+matching in question answering): "how many ..." is answered by a sentence
+with a quantity in it, "when ..." by one with a date.
 """
 
 from __future__ import annotations
@@ -43,3 +47,37 @@ def list_intent(question: str) -> str | None:
     if word.endswith(("practices", "pratiques")):
         return "good_practices"
     return "conclusions"
+
+
+# "How many people were interviewed" is answered by "interviews with 151 persons (69 female)".
+_QUANTITY_QUESTION = re.compile(
+    r"\b(?:how (?:many|much|big|large|long)|what (?:share|percentage|proportion|fraction|number|amount|size)"
+    r"|number of|combien|quel(?:le)? (?:part|pourcentage|montant|nombre))\b",
+    re.I,
+)
+_TIME_QUESTION = re.compile(r"^\W*(?:when|quand)\b|\b(?:what|which) (?:year|month|date|day)|\bby when\b", re.I)
+# A quantity: a percentage, a sum of money, "12 out of 14", or a count of something
+# ("151 persons", "3,000 non-active staff"); a bare year is not one.
+QUANTITY = re.compile(
+    r"\d[\d,.\u00a0\u202f ]*\s?(?:%|per ?cent|pour ?cent|percent)"
+    r"|(?:USD|EUR|US\$|\$|€|£|CHF)\s?\d"
+    r"|\d[\d,.]*\s?(?:million|billion|thousand|millions|milliards?|mille|m\b|bn\b)"
+    r"|\b(?:out of|sur)\s+\d"
+    r"|(?<![\w.])(?!(?:19|20)\d\d\b)\d{1,3}(?:[,\u00a0\u202f ]\d{3})*(?:\.\d+)?\s+\(?[a-zà-ÿ][\w-]*",
+    re.I,
+)
+DATE = re.compile(
+    r"\b(?:19|20)\d\d\b|\b(?:january|february|march|april|may|june|july|august|september|october|november"
+    r"|december|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)\b"
+    r"|\b(?:month|mois|year|année|week|semaine)s?\s+\d",
+    re.I,
+)
+
+
+def answer_pattern(question: str) -> re.Pattern[str] | None:
+    """What a sentence answering the question has in it (a quantity, a date), if the question says."""
+    if _QUANTITY_QUESTION.search(question):
+        return QUANTITY
+    if _TIME_QUESTION.search(question):
+        return DATE
+    return None

@@ -6,7 +6,10 @@
     .venv/bin/python benchmarks/load.py --clients 20 --searches 50 --asks 10 --json load.json
 
 Phases: (1) N clients x M searches, (2) N clients x A asks, each client one
-HTTP connection, questions from `dev_questions.jsonl`; throughput, client-side
+HTTP connection, questions from `dev_questions.jsonl` (each client starting
+at a different one; with `--unique` also a search phase where every query
+text is new, so none hits the query-vector cache; the other phases send
+each distinct request once, untimed, before they start); throughput, client-side
 p50/p95/p99 latency and errors per phase. (3) Mixed: clients keep searching
 while one generated PDF is uploaded and ingested; every search must succeed
 and return every passage it returned before the upload (or a passage of
@@ -60,7 +63,8 @@ def summarise(name: str, latencies: list[float], errors: list[str], seconds: flo
     }
 
 
-def run_phase(name: str, url: str, headers: dict, clients: int, per_client: int, path: str, bodies: list[dict]) -> dict:
+def run_phase(name: str, url: str, headers: dict, clients: int, per_client: int, path: str, bodies: list[dict],
+              unique: bool = False) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -68,7 +72,12 @@ def run_phase(name: str, url: str, headers: dict, clients: int, per_client: int,
     def client(n: int) -> None:
         with httpx.Client(base_url=url, headers=headers, timeout=120) as http:
             for i in range(per_client):
-                body = bodies[(n * per_client + i) % len(bodies)]
+                # Clients start at different questions, as real users would
+                # (with one start they moved in lockstep, all asking the same).
+                body = dict(bodies[(i + n * len(bodies) // clients) % len(bodies)])
+                if unique:  # defeat the query-vector cache: every request embeds
+                    key = "query" if "query" in body else "question"
+                    body[key] = f"{body[key]} (client {n} request {i})"
                 started = time.perf_counter()
                 try:
                     r = http.post(path, json=body)
@@ -79,6 +88,10 @@ def run_phase(name: str, url: str, headers: dict, clients: int, per_client: int,
                 with lock:
                     (latencies.append(took) if ok else errors.append(detail))
 
+    if not unique:  # warm: each distinct request once, untimed, so the phase measures repeats
+        with httpx.Client(base_url=url, headers=headers, timeout=120) as http:
+            for body in bodies:
+                http.post(path, json=body)
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(client, range(clients)))
@@ -216,6 +229,8 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--searches", type=int, default=50, help="per client")
     parser.add_argument("--asks", type=int, default=10, help="per client")
+    parser.add_argument("--unique", action="store_true",
+                        help="also a search phase where every query is new (no query-vector cache hits)")
     parser.add_argument("--no-mixed", action="store_true", help="skip the search-during-upload phase")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args()
@@ -240,6 +255,10 @@ def main() -> int:
         phases = [run_phase("search", url, headers, args.clients, args.searches, "/api/search",
                             [{"query": q, "k": 10} for q in questions])]
         print(_row(phases[-1]), flush=True)
+        if args.unique:
+            phases.append(run_phase("search (uncached)", url, headers, args.clients, args.searches, "/api/search",
+                                    [{"query": q, "k": 10} for q in questions], unique=True))
+            print(_row(phases[-1]), flush=True)
         if args.asks:
             phases.append(run_phase("ask", url, headers, args.clients, args.asks, "/api/ask",
                                     [{"question": q} for q in questions]))

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.intent import list_intent, section_types
+from assistant.intent import DATE, QUANTITY, answer_pattern, list_intent, section_types
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,34 @@ def test_section_types_from_wording(question, types):
 )
 def test_list_intent_needs_a_plural(question, kind):
     assert list_intent(question) == kind
+
+
+@pytest.mark.parametrize(
+    "question, pattern",
+    [
+        ("How many people were interviewed for the evaluation?", QUANTITY),
+        ("How much money did the JI-HoA start with?", QUANTITY),
+        ("What share of its indicators had the programme met?", QUANTITY),
+        ("When was the policy approved?", DATE),
+        ("From which month should teams start producing guides?", DATE),
+        ("Who staffed the unit when the evaluation was carried out?", None),  # "when" mid-question: no date asked
+        ("What did the evaluation conclude about monitoring?", None),
+    ],
+)
+def test_answer_pattern_from_wording(question, pattern):
+    assert answer_pattern(question) is pattern
+
+
+@pytest.mark.parametrize(
+    "sentence, quantity",
+    [
+        ("Interviews with 151 persons (69 female) were held.", True),
+        ("12 out of 14 indicators are fully/mostly met (86%).", True),
+        ("The initial budget of the programme was EUR 25 million.", True),
+        ("It uncovered nearly 3,000 non-active staff positions.", True),
+        ("The evaluation took place in 2023.", False),  # a year is a date, not a quantity
+        ("Finding 3.1. The volume of AAP activity is increasing.", False),
+    ],
+)
+def test_quantity_sentences(sentence, quantity):
+    assert bool(QUANTITY.search(sentence)) is quantity
