@@ -4,8 +4,10 @@ Importing `sentence_transformers` costs about 3 s on these cores (it pulls in
 scikit-learn and SciPy for its evaluators), a third of the server's start-up.
 A model saved in the plain sentence-transformers layout (a Transformer, then
 mean or CLS pooling, then optionally Normalize: all-MiniLM-L6-v2 and most
-retrieval models) is run here with `transformers` alone, computing exactly
-what sentence-transformers computes (tests compare the two). Anything else
+retrieval models) is run here, with torch alone when the model is plain BERT
+(`bert.py`: no `transformers` import, 5 s less start-up) or with
+`transformers`, computing exactly what sentence-transformers computes (tests
+compare them). Anything else
 (a hub name, a Dense layer, another pooling) goes through
 `SentenceTransformer` itself.
 
@@ -68,16 +70,38 @@ def _plain_layout(path: Path) -> dict | None:
 class TransformerEncoder:
     def __init__(self, path: str, mean: bool, normalize: bool, max_seq_length: int):
         import torch
+
+        from . import bert
+
+        self._torch = torch
+        self.mean, self.normalize = mean, normalize
+        if bert.supports(Path(path)):  # plain BERT: no `transformers` import (see bert.py)
+            self._bert = bert.Bert(Path(path), max_seq_length)
+            self.max_seq_length, self.dimension = self._bert.max_length, self._bert.hidden
+            return
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-        self._torch = torch
+        self._bert = None
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.model = AutoModel.from_pretrained(path).eval()
-        self.mean, self.normalize = mean, normalize
         self.max_seq_length = min(max_seq_length, self.tokenizer.model_max_length or max_seq_length)
         self.dimension = int(self.model.config.hidden_size)
+
+    def _run(self, texts: list[str], offsets: bool):
+        """Last hidden states, attention mask, and each token's (start, end) when asked."""
+        if self._bert is not None:
+            hidden, mask, spans = self._bert(texts)
+            return hidden, mask, spans if offsets else None
+        enc = self.tokenizer(
+            texts, padding=True, truncation="longest_first",
+            max_length=self.max_seq_length, return_tensors="pt", return_offsets_mapping=offsets,
+        )
+        spans = enc.pop("offset_mapping", None)
+        with self._torch.inference_mode():
+            hidden = self.model(**enc).last_hidden_state
+        return hidden, enc["attention_mask"], spans.tolist() if spans is not None else None
 
     def encode(self, texts: Sequence[str], batch_size: int = 32, tokens: bool = False) -> list[Encoded]:
         """Texts in batches of similar length (less padding), results in input order."""
@@ -86,28 +110,22 @@ class TransformerEncoder:
         out: list[Encoded | None] = [None] * len(texts)
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
-            enc = self.tokenizer(
-                [texts[i] for i in batch], padding=True, truncation="longest_first",
-                max_length=self.max_seq_length, return_tensors="pt", return_offsets_mapping=tokens,
-            )
-            offsets = enc.pop("offset_mapping", None)
+            hidden, mask, offsets = self._run([texts[i] for i in batch], tokens)
             with torch.inference_mode():
-                hidden = self.model(**enc).last_hidden_state
-            mask = enc["attention_mask"]
-            if self.mean:
-                weights = mask.unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-            else:
-                pooled = hidden[:, 0]
-            if self.normalize:
-                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+                if self.mean:
+                    weights = mask.unsqueeze(-1).to(hidden.dtype)
+                    pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+                else:
+                    pooled = hidden[:, 0]
+                if self.normalize:
+                    pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
             pooled_np = pooled.float().numpy()
             for row, i in enumerate(batch):
                 n = int(mask[row].sum())
                 out[i] = Encoded(
                     pooled_np[row],
                     hidden[row, :n].float().numpy() if tokens else np.zeros((0, 0), np.float32),
-                    [tuple(x) for x in offsets[row, :n].tolist()] if tokens else [],
+                    [tuple(x) for x in offsets[row][:n]] if tokens else [],
                 )
         return out  # type: ignore[return-value]
 

@@ -143,9 +143,14 @@ def test_exact_in_memory_dense_search_agrees_with_chromas(indexed):
         scanned = a.lexical.nearest(vector, 20, parsed)
         assert scanned is not None and len(scanned) == 20
         chroma = a.store.query_ids(vector, 20, parsed.where())
-        assert [c for c, _ in scanned[:10]] == [c for c, _ in chroma[:10]]
-        for (_, s1), (_, s2) in zip(scanned, chroma):
-            assert abs(s1 - s2) < 1e-3
+        # HNSW is approximate, the scan exact: never a worse score at any rank, mostly the same chunks
+        for (_, exact), (_, approx) in zip(scanned, chroma):
+            assert exact >= approx - 1e-4
+        assert len({c for c, _ in scanned[:10]} & {c for c, _ in chroma[:10]}) >= 8
+        found = dict(scanned)
+        for chunk_id, approx in chroma[:10]:
+            if chunk_id in found:
+                assert abs(found[chunk_id] - approx) < 1e-4
         if filters:
             rows = a.lexical.rows([c for c, _ in scanned])
             assert all(meta["organisation"] == "ILO" for _, meta in rows.values())

@@ -54,3 +54,32 @@ def test_other_layouts_go_through_sentence_transformers(model_dir, tmp_path):
     pooling.write_text(json.dumps({"word_embedding_dimension": 384, "pooling_mode_max_tokens": True}))
     assert _plain_layout(copy) is None
     assert _plain_layout(tmp_path / "no-such-model") is None
+
+
+def test_plain_torch_bert_and_transformers_agree(model_dir, monkeypatch):
+    """bert.py runs the packaged model without importing transformers; a model it does not
+    support runs through transformers' AutoModel, with the same results."""
+    from assistant import bert
+
+    lean = load_encoder(str(model_dir))
+    assert lean._bert is not None
+    monkeypatch.setattr(bert, "supports", lambda path: False)
+    auto = load_encoder(str(model_dir))
+    assert auto._bert is None
+    for a, b in zip(lean.encode(TEXTS, tokens=True), auto.encode(TEXTS, tokens=True)):
+        assert np.abs(a.vector - b.vector).max() < 1e-5
+        assert np.abs(a.tokens - b.tokens).max() < 1e-4
+        assert a.offsets == b.offsets
+
+
+def test_bert_support_is_checked_from_the_config(model_dir, tmp_path):
+    from assistant import bert
+
+    assert bert.supports(model_dir)
+    copy = tmp_path / "model"
+    shutil.copytree(model_dir, copy)
+    config = json.loads((copy / "config.json").read_text())
+    (copy / "config.json").write_text(json.dumps({**config, "position_embedding_type": "relative_key"}))
+    assert not bert.supports(copy)
+    (copy / "config.json").write_text(json.dumps({**config, "model_type": "roberta"}))
+    assert not bert.supports(copy)
