@@ -371,7 +371,7 @@ def test_searches_keep_working_while_an_upload_ingests(server, tmp_path):
     assert r.status_code == 200, r.text
     assert not errors and counts and all(n == 5 for n in counts)
     with server.http() as http:
-        assert http.delete(f"/api/documents/mekong.pdf").status_code == 200
+        assert http.delete("/api/documents/mekong.pdf").status_code == 200
 
 
 # -- spec -------------------------------------------------------------------

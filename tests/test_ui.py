@@ -305,3 +305,19 @@ def test_a_numbered_list_item_lights_up_in_its_passage_even_when_cut():
     passage = "LL-1 – The garment sector can act as an example and learning ground for other economic (export) sectors."
     out = render.highlight(passage, cited[1])
     assert out.startswith("LL-1 – <mark>The garment sector can act as an example and learning ground for</mark>")
+
+
+def test_exports_share_one_folder_and_stale_ones_are_removed(monkeypatch):
+    """Download files go to one per-process folder, not a new /tmp directory per vote or search."""
+    import os
+    import time
+
+    from ui import exports
+
+    first, second = exports.export_folder(), exports.export_folder()
+    assert first != second and first.parent == second.parent
+    (first / "feedback.jsonl").write_text("{}")
+    old = time.time() - exports.KEEP_SECONDS - 5
+    os.utime(first, (old, old))
+    exports.export_folder()
+    assert not first.exists() and second.exists()

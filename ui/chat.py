@@ -9,8 +9,6 @@ rendered HTML back.
 from __future__ import annotations
 
 import html
-import tempfile
-from pathlib import Path
 from typing import Any, Iterator
 
 import gradio as gr
@@ -19,6 +17,7 @@ from assistant.feedback import export_jsonl
 from assistant.models import Answer
 
 from .choices import Choices, build_filters, describe_filters
+from .exports import export_folder
 from .render import answer_html, error_html, streaming_html
 
 EXAMPLES = [
@@ -107,7 +106,7 @@ def record_feedback(assistant, turns: list[dict], data: gr.LikeData) -> tuple[st
 def feedback_file(assistant) -> str | None:
     """The feedback log as a .jsonl file for the download button."""
     entries = assistant.feedback_log()
-    folder = Path(tempfile.mkdtemp(prefix="ea-feedback-"))
+    folder = export_folder()
     path = folder / "feedback.jsonl"
     path.write_text(export_jsonl(entries), encoding="utf-8")
     return str(path)

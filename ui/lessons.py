@@ -9,8 +9,6 @@ what a donor downloads is what they see.
 from __future__ import annotations
 
 import html
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -18,6 +16,7 @@ import gradio as gr
 from assistant.models import Record
 
 from .choices import Choices, build_filters
+from .exports import export_folder
 from .render import file_url
 
 TYPE_LABELS = {
@@ -87,7 +86,7 @@ def export_files(records: list[Record]) -> tuple[str | None, str | None]:
     """The shown rows as CSV and Excel files, through the records module."""
     from assistant.records import records_to_csv, records_to_xlsx
 
-    folder = Path(tempfile.mkdtemp(prefix="ea-records-"))
+    folder = export_folder()
     csv_path = folder / "evaluation_records.csv"
     csv_path.write_text(records_to_csv(records), encoding="utf-8")
     xlsx_path = folder / "evaluation_records.xlsx"
