@@ -28,6 +28,22 @@ def test_acronym_query_finds_it(indexed):
     assert top[0].organisation == "ILO" and "HRDD" in top[0].text
 
 
+def test_focus_drops_the_words_of_the_report_the_question_names(indexed):
+    from assistant.retrieval import focus_query, leading_report
+
+    assistant, _ = indexed
+    lexical = assistant.lexical
+    question = "How many people from crisis-hit communities took part when IOM was drafting its accountability framework?"
+    doc = leading_report(lexical, lexical.search(question, 100))
+    assert doc == next(m["doc_id"] for m in lexical.metas if m["source"] == "iom_aap_evaluation_report_2024.pdf")
+    focused = focus_query(question, lexical, doc)
+    assert "accountability" not in focused and "crisis-hit" in focused
+    # nothing of its own left ("Who filled in the for the of ?"): the question itself
+    naming = "Who filled in the management response matrix for the Horn of Africa Joint Initiative final evaluation?"
+    mr = next(m["doc_id"] for m in lexical.metas if m["source"] == "iom_hoa_eu_joint_initiative_management_response_2023.pdf")
+    assert focus_query(naming, lexical, mr) == naming
+
+
 def test_filters_restrict_results(indexed):
     assistant, _ = indexed
     query = "recommendations on funding"
