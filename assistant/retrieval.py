@@ -57,9 +57,9 @@ PERVASIVE = 0.3
 # LEAD_VOTE passages, not the owner of the single best passage: one stray
 # passage of another report (a WFP paragraph for a question about the IOM
 # accountability evaluation) decides otherwise for 12 of the 50 dev
-# questions, and the focus then drops the wrong report's words. A focus with fewer than MIN_FOCUS_WORDS searchable words
-# left ("Who filled in the for the of ?") says nothing of its own: the question
-# itself is used then. Together (dev questions, 45 answerable): hit@1 0.53 ->
+# questions, and the focus then drops the wrong report's words. A focus with
+# fewer than MIN_FOCUS_WORDS searchable words left ("Who filled in the for the
+# of ?") says nothing of its own: the question itself is used then. Together (dev questions, 45 answerable): hit@1 0.53 ->
 # 0.56, hit@3 0.78 -> 0.80, hit@5 0.82 -> 0.84, MRR@10 0.66 -> 0.675 (3 gold
 # passages up, 1 down; 20 and 50 alike, 5 and 10 one down more).
 LEAD_VOTE = 20
