@@ -41,6 +41,7 @@ from .api_models import (
 )
 from .feedback import FeedbackEntry
 from .config import Settings
+from .embedding import WouldBlock
 from .ingest import content_id
 from .models import Document, IngestReport, Record, RecordType
 from .uploads import UploadError
@@ -202,9 +203,17 @@ def _router(assistant, settings: Settings) -> APIRouter:
         return Health(status="ok", documents=len(assistant.documents()), chunks=assistant.store.count(), version=_version())
 
     @r.post("/search", response_model=SearchResponse, dependencies=read, responses=ERRORS, tags=["retrieval"])
-    def search(body: SearchRequest) -> SearchResponse:
+    async def search(body: SearchRequest) -> SearchResponse:
+        # A warm search (query vectors cached, index built) takes ~3 ms: run it
+        # here, not through a worker thread, whose hand-off and GIL ping-pong
+        # cost more than the search. 20 clients: 131-151 -> 199-237 searches/s,
+        # p50 ~130 -> ~75 ms, p95 ~150 -> ~140 ms (a single-thread executor
+        # instead: fair, but 135/s, p50 150 ms).
         started = time.perf_counter()
-        results = assistant.search(body.query, k=body.k, filters=body.filters)
+        try:
+            results = assistant.search(body.query, k=body.k, filters=body.filters, block=False)
+        except WouldBlock:  # the model or a rebuild would hold up every other request
+            results = await run_in_threadpool(assistant.search, body.query, k=body.k, filters=body.filters)
         return SearchResponse(query=body.query, results=results, took_ms=_ms(started))
 
     @r.post(

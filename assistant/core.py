@@ -138,9 +138,16 @@ class Assistant:
         """
         return self._records.search(query, type=type, filters=filters, k=k)
 
-    def search(self, query: str, k: int = 10, filters: dict | Filters | None = None) -> list[Passage]:
-        """The k passages that best match the query, best first, citable."""
-        return self.retriever.search(query, k=k, filters=filters)
+    def search(
+        self, query: str, k: int = 10, filters: dict | Filters | None = None, *, block: bool = True
+    ) -> list[Passage]:
+        """The k passages that best match the query, best first, citable.
+
+        `block=False` raises `WouldBlock` instead of running the embedding
+        model or rebuilding the index: a server answers warm queries at once
+        and hands the rest to a worker thread.
+        """
+        return self.retriever.search(query, k=k, filters=filters, block=block)
 
     def ask(
         self,

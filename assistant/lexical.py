@@ -120,6 +120,22 @@ class LexicalIndex:
     def invalidate(self) -> None:
         self._checked = 0.0
 
+    def warm(self) -> bool:
+        """Can a search run now without rebuilding? (Reads the registry at most
+        every 2 s, like every other call; never rebuilds, never waits for one.)"""
+        if time.monotonic() - self._checked < FRESHNESS_SECONDS and self._key is not None:
+            return True
+        if not self._lock.acquire(blocking=False):  # a rebuild is under way
+            return False
+        try:
+            key = frozenset(r["doc_id"] for r in self.store.registry() if r.get("status") == COMPLETE)
+            if key != self._key:
+                return False
+            self._checked = time.monotonic()
+            return True
+        finally:
+            self._lock.release()
+
     def _fresh(self) -> None:
         if time.monotonic() - self._checked < FRESHNESS_SECONDS and self._key is not None:
             return

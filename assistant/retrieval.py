@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .embedding import Embedder
+from .embedding import Embedder, WouldBlock
 from .filters import Filters
 from .intent import answer_pattern, section_types
 from .lexical import _WORD, LexicalIndex, query_tokens, top_k
@@ -160,15 +160,20 @@ class Retriever:
         """Dense, lexical and sentence candidates with their fused score, best first."""
         return self._rank(self._prepare(query, filters, n), filters, n)
 
-    def search(self, query: str, k: int = 10, filters: dict | Filters | None = None) -> list[Passage]:
+    def search(
+        self, query: str, k: int = 10, filters: dict | Filters | None = None, block: bool = True
+    ) -> list[Passage]:
+        """`block=False`: raise `WouldBlock` rather than embed the query or rebuild the index."""
         query = check_query(query, k)
         parsed = filters if isinstance(filters, Filters) else Filters.parse(filters)
-        prepared = self._prepare(query, parsed)  # outside the gate: waiting queries embed in one batch
+        if not block and not self.lexical.warm():
+            raise WouldBlock("the lexical index needs a rebuild")
+        prepared = self._prepare(query, parsed, block=block)  # outside the gate: waiting queries embed in one batch
         with self._gate:
             ranked = collapse_duplicates(self._rank(prepared, parsed), keep=k)
             return [to_passage(c) for c in ranked[:k]]
 
-    def _prepare(self, query: str, filters: Filters, n: int = CANDIDATES) -> _Query:
+    def _prepare(self, query: str, filters: Filters, n: int = CANDIDATES, block: bool = True) -> _Query:
         """BM25 scores, then the question and its focused form embedded in one batch.
 
         The leading report is BM25's, known before any embedding, so both
@@ -179,7 +184,7 @@ class Retriever:
         ids = self.lexical.ids  # after score_all: it rebuilds a stale index first
         lexical = [(ids[row], score) for row, score in ranked]
         focus = focus_query(query, self.lexical, leading_report(self.lexical, ranked)) if ranked else query
-        vector, focus_vector = self.embedder.embed_queries([query, focus])
+        vector, focus_vector = self.embedder.embed_queries([query, focus], block=block)
         return _Query(query, bm25, lexical, vector, focus_vector)
 
     def _rank(self, q: _Query, filters: Filters, n: int = CANDIDATES) -> list[Candidate]:

@@ -167,3 +167,22 @@ def test_search_falls_back_to_chroma_when_the_copy_is_too_big_to_scan(indexed, m
     big = lexical.LexicalIndex(a.store)  # built past the limit: float16 copy, no scan
     assert big.nearest(a.embedder.embed_query(query), 5) is None
     assert [p.chunk_id for p in Retriever(a.store, a.embedder, big).search(query, k=5)] == scanned
+
+
+def test_a_non_blocking_search_refuses_slow_work_and_agrees_when_warm(indexed):
+    """`block=False` (what the server runs on its event loop) never runs the model or a rebuild."""
+    from assistant import WouldBlock
+
+    a, _ = indexed
+    query = "Which unit coordinates accountability to affected populations in IOM? (non-blocking test)"
+    with pytest.raises(WouldBlock):
+        a.search(query, block=False)  # never embedded
+    blocking = [p.chunk_id for p in a.search(query)]
+    assert [p.chunk_id for p in a.search(query, block=False)] == blocking  # warm now
+    a.lexical._key = frozenset()  # as if another process had changed the documents
+    a.lexical.invalidate()
+    try:
+        with pytest.raises(WouldBlock):
+            a.search(query, block=False)
+    finally:
+        assert [p.chunk_id for p in a.search(query)] == blocking  # the blocking call rebuilds
