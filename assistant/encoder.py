@@ -7,9 +7,8 @@ mean or CLS pooling, then optionally Normalize: all-MiniLM-L6-v2 and most
 retrieval models) is run here, with torch alone when the model is plain BERT
 (`bert.py`: no `transformers` import, 5 s less start-up) or with
 `transformers`, computing exactly what sentence-transformers computes (tests
-compare them). Anything else
-(a hub name, a Dense layer, another pooling) goes through
-`SentenceTransformer` itself.
+compare them). Anything else (a hub name, a Dense layer, another pooling)
+goes through `SentenceTransformer` itself.
 
 Both paths give, per text, the pooled vector and the contextual token
 vectors with each token's character offsets (for late-chunked sentences).

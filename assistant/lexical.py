@@ -123,13 +123,12 @@ class LexicalIndex:
     def warm(self) -> bool:
         """Can a search run now without rebuilding? (Reads the registry at most
         every 2 s, like every other call; never rebuilds, never waits for one.)"""
-        if time.monotonic() - self._checked < FRESHNESS_SECONDS and self._key is not None:
+        if self._checked_lately():
             return True
         if not self._lock.acquire(blocking=False):  # a rebuild is under way
             return False
         try:
-            key = frozenset(r["doc_id"] for r in self.store.registry() if r.get("status") == COMPLETE)
-            if key != self._key:
+            if self._indexed() != self._key:
                 return False
             self._checked = time.monotonic()
             return True
@@ -137,13 +136,20 @@ class LexicalIndex:
             self._lock.release()
 
     def _fresh(self) -> None:
-        if time.monotonic() - self._checked < FRESHNESS_SECONDS and self._key is not None:
+        if self._checked_lately():
             return
         with self._lock:
-            key = frozenset(r["doc_id"] for r in self.store.registry() if r.get("status") == COMPLETE)
+            key = self._indexed()
             if key != self._key:
                 self._build(key)
             self._checked = time.monotonic()
+
+    def _checked_lately(self) -> bool:
+        return time.monotonic() - self._checked < FRESHNESS_SECONDS and self._key is not None
+
+    def _indexed(self) -> frozenset[str]:
+        """The documents completely indexed now: what the in-memory copy must hold."""
+        return frozenset(r["doc_id"] for r in self.store.registry() if r.get("status") == COMPLETE)
 
     def _build(self, key: frozenset[str]) -> None:
         import bm25s
@@ -233,20 +239,14 @@ class LexicalIndex:
             out.update(self.store.sentences_of(missing))
         return out
 
-    def best_sentence(
-        self, chunk_ids, vector: np.ndarray, marked: re.Pattern[str] | None = None, bonus: float = 0.0
-    ) -> dict[str, float]:
-        """Each chunk's best sentence similarity to the query vector, in one matrix product.
+    def best_sentences(
+        self, chunk_ids, vectors: list[np.ndarray], marked: re.Pattern[str] | None = None, bonus: float = 0.0
+    ) -> list[dict[str, float]]:
+        """Each chunk's best sentence similarity to each query vector, in one matrix product.
 
         With `marked`, sentences matching that pattern (the kind of answer the
         question asks for, see `intent.answer_pattern`) score `bonus` more.
         """
-        return self.best_sentences(chunk_ids, [vector], marked, bonus)[0]
-
-    def best_sentences(
-        self, chunk_ids, vectors: list[np.ndarray], marked: re.Pattern[str] | None = None, bonus: float = 0.0
-    ) -> list[dict[str, float]]:
-        """`best_sentence` for several query vectors, the sentence vectors read once."""
         self._fresh()
         row, (_, vecs, offsets) = self._row, self._sentences
         known = [c for c in chunk_ids if c in row]

@@ -59,9 +59,10 @@ PERVASIVE = 0.3
 # accountability evaluation) decides otherwise for 12 of the 50 dev
 # questions, and the focus then drops the wrong report's words. A focus with
 # fewer than MIN_FOCUS_WORDS searchable words left ("Who filled in the for the
-# of ?") says nothing of its own: the question itself is used then. Together (dev questions, 45 answerable): hit@1 0.53 ->
-# 0.56, hit@3 0.78 -> 0.80, hit@5 0.82 -> 0.84, MRR@10 0.66 -> 0.675 (3 gold
-# passages up, 1 down; 20 and 50 alike, 5 and 10 one down more).
+# of ?") says nothing of its own: the question itself is used then. Together
+# (dev questions, 45 answerable): hit@1 0.53 -> 0.56, hit@3 0.78 -> 0.80,
+# hit@5 0.82 -> 0.84, MRR@10 0.66 -> 0.675 (3 gold passages up, 1 down; 20 and
+# 50 alike, 5 and 10 one down more).
 LEAD_VOTE = 20
 MIN_FOCUS_WORDS = 2
 # Added to a sentence's similarity when it holds the kind of answer the
@@ -156,10 +157,6 @@ class Retriever:
         self._gate = FairGate(1)
         _single_threaded_blas()
 
-    def candidates(self, query: str, filters: Filters, n: int = CANDIDATES) -> list[Candidate]:
-        """Dense, lexical and sentence candidates with their fused score, best first."""
-        return self._rank(self._prepare(query, filters, n), filters, n)
-
     def search(
         self, query: str, k: int = 10, filters: dict | Filters | None = None, block: bool = True
     ) -> list[Passage]:
@@ -188,6 +185,7 @@ class Retriever:
         return _Query(query, bm25, lexical, vector, focus_vector)
 
     def _rank(self, q: _Query, filters: Filters, n: int = CANDIDATES) -> list[Candidate]:
+        """Dense, lexical and sentence candidates with their fused score, best first."""
         vector, bm25, lexical = q.vector, q.bm25, q.lexical
         dense = self.lexical.nearest(vector, n, filters)
         if dense is None:
@@ -284,7 +282,8 @@ def focus_query(query: str, lexical: LexicalIndex, doc_id: str) -> str:
 def _shingles(text: str, n: int = 5) -> np.ndarray:
     """The text's distinct word 5-gram hashes."""
     words = re.findall(r"\w+", text.lower())
-    return np.unique(np.fromiter((hash(tuple(words[i : i + n])) for i in range(max(1, len(words) - n + 1))), dtype=np.int64))
+    hashes = (hash(tuple(words[i : i + n])) for i in range(max(1, len(words) - n + 1)))
+    return np.unique(np.fromiter(hashes, dtype=np.int64))
 
 
 def overlaps(texts: list[str]) -> np.ndarray:
