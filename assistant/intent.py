@@ -49,6 +49,32 @@ def list_intent(question: str) -> str | None:
     return "conclusions"
 
 
+# The document a question names by its kind: "according to the learning brief",
+# "what did management commit to", "in its response to the ... evaluation".
+# A report, its brief and its management response share their words, so
+# only the question says which one it asks about. A final evaluation is named
+# in most questions only as the report's name ("the ILO final evaluation of
+# ..."), so it counts only when no other kind is named.
+_KINDS: list[tuple[str, re.Pattern[str]]] = [
+    ("management response", re.compile(
+        r"\bmanagement(?:'s|’s)? (?:response|commit\w*|accept\w*|agree\w*|reject\w*|pledge\w*)"
+        r"|\b(?:in|by) (?:its|their|the organi[sz]ation's) response to\b|\br[ée]ponse de la direction\b", re.I)),
+    ("brief", re.compile(r"\b(?:evaluation|learning|policy) brief\b|\bthe brief\b|\b(?:note|résumé) d['’]évaluation\b",
+                         re.I)),
+    ("terms of reference", re.compile(r"\bterms of reference\b|\bToR\b|\btermes de référence\b")),
+    ("mid-term", re.compile(r"\bmid-?term\b|\bmi-parcours\b", re.I)),
+]
+_FINAL = re.compile(r"\bfinal (?:independent |external )?evaluation\b|\bévaluation finale\b", re.I)
+
+
+def document_kinds(question: str) -> set[str]:
+    """Document kinds (metadata `kind`) the question names; empty when it names none."""
+    kinds = {kind for kind, pattern in _KINDS if pattern.search(question)}
+    if not kinds and _FINAL.search(question):
+        kinds.add("final")
+    return kinds
+
+
 # "How many people were interviewed" is answered by "interviews with 151 persons (69 female)".
 _QUANTITY_QUESTION = re.compile(
     r"\b(?:how (?:many|much|big|large|long)|what (?:share|percentage|proportion|fraction|number|amount|size)"

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.intent import DATE, QUANTITY, answer_pattern, list_intent, section_types
+from assistant.intent import DATE, QUANTITY, answer_pattern, document_kinds, list_intent, section_types
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,21 @@ def test_answer_pattern_from_wording(question, pattern):
 )
 def test_quantity_sentences(sentence, quantity):
     assert bool(QUANTITY.search(sentence)) is quantity
+
+
+@pytest.mark.parametrize(
+    "question, kinds",
+    [
+        ("Was the budget system needed, according to the learning brief?", {"brief"}),
+        ("What did management commit to on border tensions?", {"management response"}),
+        ("What step did IOM commit to in its response to the evaluation?", {"management response"}),
+        # the report's name alone ("final evaluation") yields to a named brief or response
+        ("Who filled in the management response matrix for the final evaluation?", {"management response"}),
+        ("Can it be fixed by aid alone, according to the final evaluation?", {"final"}),
+        ("Que dit la réponse de la direction ?", {"management response"}),
+        ("What were the findings on sustainability?", set()),
+        ("How brief were the interviews?", set()),
+    ],
+)
+def test_document_kinds_from_wording(question, kinds):
+    assert document_kinds(question) == kinds

@@ -44,6 +44,14 @@ def test_focus_drops_the_words_of_the_report_the_question_names(indexed):
     assert focus_query(naming, lexical, mr) == naming
 
 
+def test_a_named_document_kind_comes_first(indexed):
+    assistant, _ = indexed
+    question = "Was the top-up system necessary to reach the objectives{}?"
+    kinds = lambda suffix: [p.metadata["kind"] for p in assistant.search(question.format(suffix), k=3)]
+    assert kinds("")[0] == "final"  # the report itself says it first
+    assert kinds(", according to the learning brief")[0] == "brief"
+
+
 def test_filters_restrict_results(indexed):
     assistant, _ = indexed
     query = "recommendations on funding"
