@@ -35,6 +35,7 @@ from .intent import answer_pattern, document_kinds, section_types
 from .lexical import _WORD, LexicalIndex, query_tokens, top_k
 from .models import Passage
 from .store import Store
+from .structure import detect_criteria
 
 CANDIDATES = 100
 WEIGHTS = {"dense": 1.0, "lexical": 0.5, "sentence": 0.5}
@@ -81,6 +82,13 @@ ANSWER_BONUS = 0.2
 # question is wrongly abstained. A named kind acts almost as a filter, as a
 # reader who names the brief means it.
 KIND_BONUS = 0.6
+# Bonus for passages about the DAC criterion the question names
+# ("sustainability"), from the criteria ingest tags them with in either
+# language: where an English question meets a French report, the one signal
+# that does not depend on words. Alone it moved no dev question; with the
+# French terms of lexical.TRANSLATED_WEIGHT see the figures there (0.1-0.3
+# alike, 0.05 too little).
+CRITERION_BONUS = 0.2
 MAX_QUERY_CHARS = 2000
 MAX_K = 100
 
@@ -231,6 +239,7 @@ class Retriever:
         top_lexical = max((c.lexical_score or 0.0 for c in pool.values()), default=0.0) or 1.0
         wanted_types = section_types(q.text)
         wanted_kinds = document_kinds(q.text)
+        named = set(detect_criteria(q.text, heading=True))
         for cand in pool.values():  # a list a candidate is missing from adds nothing
             cand.fused = (
                 WEIGHTS["dense"] * (cand.dense_score or 0.0)
@@ -240,6 +249,7 @@ class Retriever:
                 + FOCUS_WEIGHTS["sentence"] * focus_best.get(cand.chunk_id, 0.0)
                 + (INTENT_BONUS if cand.meta.get("section_type") in wanted_types else 0.0)
                 + (KIND_BONUS if cand.meta.get("kind") in wanted_kinds else 0.0)
+                + (CRITERION_BONUS if named.intersection(cand.meta.get("criteria") or ()) else 0.0)
             )
         return sorted(pool.values(), key=lambda c: (-c.fused, c.chunk_id))  # ties: same order every run
 

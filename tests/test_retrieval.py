@@ -52,6 +52,21 @@ def test_a_named_document_kind_comes_first(indexed):
     assert kinds(", according to the learning brief")[0] == "brief"
 
 
+def test_english_evaluation_words_are_also_searched_in_french():
+    from assistant.lexical import doc_tokens, translated_tokens
+
+    tokens = translated_tokens("What was learned about sustainability and the training of border officials?")
+    for french in ("durabilité", "formation", "frontière"):
+        assert doc_tokens(french, "fr")[0] in tokens
+    assert "border" not in tokens and translated_tokens("Quelle durabilité ?") == []
+
+
+def test_english_question_finds_the_french_passage_on_its_criterion(indexed):
+    assistant, _ = indexed
+    passages = assistant.search("How did the Haiti–Dominican Republic project score on sustainability?", k=3)
+    assert any("durabilité (66,7 %)" in p.text for p in passages), [p.text[:80] for p in passages]
+
+
 def test_filters_restrict_results(indexed):
     assistant, _ = indexed
     query = "recommendations on funding"
