@@ -501,10 +501,11 @@ def _countries(doc: _Doc, title: str) -> tuple[list[str], list[str]]:
 
 
 @lru_cache(maxsize=1)
-def _place_index() -> tuple[dict[str, tuple[str, str]], int]:
+def _place_index() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[int, ...]]]:
     """Every English, French and Spanish spelling of a country ("country", alpha-3) or a region
     ("region", name), as spelled, in capitals and in title case: lower case is a word ("turkey",
-    "chad"), not a place. Also the longest name, in tokens."""
+    "chad"), not a place. Also, for each first word of a name, the lengths in words of the
+    names it starts, longest first: most capitalised words start none, and cost one lookup."""
     names: dict[str, tuple[str, str]] = {}
     translations = [gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang]) for lang in ("fr", "es")]
     for c in pycountry.countries:
@@ -519,17 +520,21 @@ def _place_index() -> tuple[dict[str, tuple[str, str]], int]:
         for name, place in names.items()
         for variant in (name, name.upper(), name.title())
     }
-    return index, max(len(key.split()) for key in index)
+    lengths: dict[str, set[int]] = {}
+    for key in index:
+        words = key.split()
+        lengths.setdefault(words[0], set()).add(len(words))
+    return index, {first: tuple(sorted(n, reverse=True)) for first, n in lengths.items()}
 
 
 def _find_places(text: str) -> list[tuple[str, str]]:
     """Countries and regions in order of mention, the longest name first ("South Sudan", "Horn of Africa")."""
-    index, longest = _place_index()
+    index, starts = _place_index()
     tokens = TOKEN_RE.findall(text.replace("’", "'"))
     found, i = [], 0
     while i < len(tokens):
-        for n in range(min(longest, len(tokens) - i), 0, -1) if tokens[i][0].isupper() else ():
-            place = index.get(" ".join(tokens[i : i + n]))
+        for n in starts.get(tokens[i], ()) if tokens[i][0].isupper() else ():
+            place = index.get(" ".join(tokens[i : i + n])) if i + n <= len(tokens) else None
             if place:
                 found.append(place)
                 i += n
