@@ -92,14 +92,18 @@ class Store:
             ids=[doc.doc_id],
             embeddings=[vector.tolist()],
             documents=[doc.model_dump_json()],
-            metadatas=[{"status": status, "path": doc.path, "source": doc.source, "version": self.version}],
+            metadatas=[self._doc_metadata(doc, status)],
         )
+
+    def _doc_metadata(self, doc: Document, status: str) -> dict[str, str]:
+        return {"status": status, "path": doc.path, "source": doc.source, "version": self.version}
 
     def begin(self, doc: Document, vector: np.ndarray) -> None:
         self._put_document(doc, vector, PENDING)
 
-    def commit(self, doc: Document, vector: np.ndarray) -> None:
-        self._put_document(doc, vector, COMPLETE)
+    def commit(self, doc: Document) -> None:
+        """Mark a document begun with `begin` complete: its status only, the record is written already."""
+        self.docs.update(ids=[doc.doc_id], metadatas=[self._doc_metadata(doc, COMPLETE)])
 
     def rename(self, doc: Document) -> None:
         """Record that a known document now lives at another path.
@@ -241,26 +245,41 @@ def index_version(settings: Settings) -> str:
 
 
 def pack_sentences(spans: Sequence[tuple[int, int]], vectors: np.ndarray) -> dict[str, str]:
-    """Sentence spans and float16 vectors as two metadata strings (Chroma metadata is flat)."""
+    """Sentence spans and int8 vectors as two metadata strings (Chroma metadata is flat).
+
+    Each vector is stored as one float16 scale and its int8 components: half
+    the bytes of float16, and storing these strings is most of what Chroma
+    spends on a chunk beyond its text (880 chunks: 2.0 s with the float16
+    strings, 1.6 s with none). Cosine to the float vector stays above 0.9999.
+    """
     if not len(spans):
         return {}
-    packed = np.asarray(vectors, dtype=np.float16).tobytes()
+    vectors = np.asarray(vectors, dtype=np.float32).reshape(len(spans), -1)
+    scales = np.maximum(np.abs(vectors).max(axis=1), 1e-12) / 127
+    codes = np.rint(vectors / scales[:, None]).astype(np.int8)
     return {
         "sent_spans": ",".join(f"{a}:{b}" for a, b in spans),
-        "sent_vecs": base64.b64encode(packed).decode("ascii"),
+        "sent_q8": base64.b64encode(scales.astype(np.float16).tobytes() + codes.tobytes()).decode("ascii"),
     }
 
 
 def unpack_sentences(meta: dict[str, Any], dtype=np.float32) -> list[tuple[int, int, np.ndarray]]:
+    """Spans and vectors, from `sent_q8` or the float16 `sent_vecs` of indexes built before it."""
     if not meta.get("sent_spans"):
         return []
     spans = [tuple(int(x) for x in pair.split(":")) for pair in meta["sent_spans"].split(",")]
-    vecs = np.frombuffer(base64.b64decode(meta["sent_vecs"]), dtype=np.float16).reshape(len(spans), -1)
-    vecs = vecs.astype(dtype)
+    if "sent_q8" in meta:
+        raw = base64.b64decode(meta["sent_q8"])
+        scales = np.frombuffer(raw, dtype=np.float16, count=len(spans)).astype(np.float32)
+        codes = np.frombuffer(raw, dtype=np.int8, offset=2 * len(spans)).reshape(len(spans), -1)
+        vecs = (codes * scales[:, None]).astype(dtype)
+    else:
+        vecs = np.frombuffer(base64.b64decode(meta["sent_vecs"]), dtype=np.float16).reshape(len(spans), -1)
+        vecs = vecs.astype(dtype)
     return [(a, b, vecs[i]) for i, (a, b) in enumerate(spans)]
 
 
-SENTENCE_KEYS = ("sent_spans", "sent_vecs")
+SENTENCE_KEYS = ("sent_spans", "sent_q8", "sent_vecs")
 
 
 def _drop_legacy(client, name: str) -> None:
