@@ -52,6 +52,34 @@ def test_a_named_document_kind_comes_first(indexed):
     assert kinds(", according to the learning brief")[0] == "brief"
 
 
+def test_a_named_kind_stays_within_the_reports_family(indexed):
+    assistant, _ = indexed
+    # the Haiti project has a brief and a management response, no document of kind "final":
+    # naming the final evaluation must not pull in another project's final evaluation
+    question = "How did the Haiti–Dominican Republic project score on sustainability, according to the final evaluation?"
+    assert {p.source for p in assistant.search(question, k=3)} <= {
+        "iom_haiti_dr_binational_dialogue_final_eval_brief_fr_2025.pdf",
+        "iom_haiti_dr_binational_dialogue_management_response_2025.pdf",
+    }
+    question = "According to the management response, what will IOM do about the Asia-Pacific regional data hub?"
+    assert assistant.search(question, k=1)[0].source.startswith("iom_migration_data_strategy")
+
+
+def test_report_families_by_title():
+    from assistant.retrieval import Candidate, same_family
+
+    def cand(title):
+        return Candidate(chunk_id=title, text="", meta={"title": title})
+
+    ranked = [
+        cand("Final Evaluation of the EU-IOM Joint Initiative for migrant protection and reintegration in the Horn of Africa"),
+        cand("Final Evaluation for EU-IOM Joint Initiative for Migrant Protection and Reintegration in the Horn of Africa"),
+        cand("Evaluation of WFP's Environmental Policy"),
+        cand("Evaluation of IOM Accountability to Affected Populations"),
+    ]
+    assert same_family(ranked, 1) == {ranked[0].meta["title"], ranked[1].meta["title"]}
+
+
 def test_english_evaluation_words_are_also_searched_in_french():
     from assistant.lexical import doc_tokens, translated_tokens
 
