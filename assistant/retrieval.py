@@ -278,6 +278,7 @@ class _Query:
     focus_vector: np.ndarray
 
 
+@lru_cache(maxsize=4096)
 def _title_words(title: str) -> frozenset[str]:
     return frozenset(raw_tokens(title))
 
