@@ -290,12 +290,12 @@ def same_family(ranked: list[Candidate], near: int) -> set[str]:
     title ("Final Evaluation of/for the EU-IOM Joint Initiative ..."): titles
     sharing at least FAMILY_OVERLAP of their words (Jaccard) are one family.
     """
-    titles = {c.meta.get("title", "") for c in ranked}
-    seeds = [_title_words(c.meta.get("title", "")) for c in ranked[:near]]
-    return {
-        t for t in titles
-        if any(len(w & s) >= FAMILY_OVERLAP * max(1, len(w | s)) for s in seeds for w in [_title_words(t)])
-    }
+    seeds = {_title_words(c.meta.get("title", "")) for c in ranked[:near]}
+
+    def kin(words: frozenset[str]) -> bool:
+        return any(len(words & seed) >= FAMILY_OVERLAP * max(1, len(words | seed)) for seed in seeds)
+
+    return {title for title in {c.meta.get("title", "") for c in ranked} if kin(_title_words(title))}
 
 
 def leading_report(lexical: LexicalIndex, ranked: list[tuple[int, float]]) -> str:
