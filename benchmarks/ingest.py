@@ -185,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk-overlap", type=int)
     parser.add_argument("--json", type=Path, help="write the rows here")
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     folders = [f.resolve() for f in args.folders]
     print(machine_load())
 
