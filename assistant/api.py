@@ -42,7 +42,7 @@ from .api_models import (
 from .feedback import FeedbackEntry
 from .config import Settings
 from .embedding import WouldBlock
-from .ingest import content_id
+from .parsing import content_id
 from .models import Document, IngestReport, Record, RecordType
 from .uploads import UploadError
 

@@ -18,7 +18,8 @@ from .feedback import FeedbackLog
 from .filters import Filters
 from .followup import contextualize
 from .intent import list_intent
-from .ingest import Progress, content_id, ingest
+from .ingest import Progress, ingest
+from .parsing import content_id
 from .lexical import LexicalIndex
 from .llm import LLMAnswerer, make_chat_model
 from .models import Answer, Document, IngestReport, Passage, Record

@@ -8,10 +8,8 @@ Each file succeeds or fails on its own.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,9 +20,10 @@ import numpy as np
 from .chunking import chunk_sections
 from .config import Settings
 from .embedding import Embedder, passage_context
-from .loaders import SUPPORTED_SUFFIXES, LoadError, load, read
+from .loaders import SUPPORTED_SUFFIXES, LoadError, load
 from .metadata import extract_metadata
 from .models import Chunk, Document, FailedFile, IngestReport, SectionInfo
+from .parsing import ParseError, Parser
 from . import records as records_store
 from .records_extract import extract_records
 from .sentences import split_spans
@@ -34,10 +33,6 @@ from .structure import build_sections
 SKIPPED_NAMES = {"catalog.csv"}
 
 Progress = Callable[[str, int, int], None]  # (file name, files done, files total)
-
-
-def content_id(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:24]
 
 
 def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[FailedFile]]:
@@ -114,12 +109,6 @@ def _section_infos(chunks: list[Chunk]) -> list[SectionInfo]:
     return list(infos.values())
 
 
-# Files parsed ahead of the one embedding. With one, a short file's embedding
-# ended before the next long PDF was parsed, and the ingest waited (0.66 s of
-# 1.2 s of waiting on the sample corpus, the rest being the first file).
-PARSE_AHEAD = 2
-
-
 def ingest(
     paths: Iterable[str | Path],
     store: Store,
@@ -139,28 +128,28 @@ def ingest(
     for r in registry:
         by_path[r["path"]].append(r["doc_id"])
 
-    ahead = _Prefetch(settings, known, store.version)
-    for n, path in enumerate(files):
-        if progress:
-            progress(path.name, n, len(files))
-        for upcoming in files[n : n + 1 + PARSE_AHEAD]:  # parsed while this one embeds
-            ahead.start(upcoming)
-        try:
-            embedded = _embed_file(path, store, embedder, settings, known, by_path, ahead.take(path))
-            if isinstance(embedded, str):
-                outcome = embedded
-            else:
-                outcome = _write(embedded, store)
-                known[embedded.doc.doc_id] = {"doc_id": embedded.doc.doc_id, "path": str(path), "status": COMPLETE, "version": store.version}
-                by_path[str(path)] = [embedded.doc.doc_id]
-                for old in embedded.older:
-                    if old != embedded.doc.doc_id:
-                        known.pop(old, None)
-        except Exception as exc:  # one bad file must not stop the run
-            report.failed.append(_failure(path, exc))
-            continue
-        setattr(report, outcome, getattr(report, outcome) + 1)
-    ahead.close()
+    parser = Parser(files, settings, known, store.version, prepare=prepare)
+    try:
+        for n, path in enumerate(files):
+            if progress:
+                progress(path.name, n, len(files))
+            try:
+                embedded = _embed_file(path, store, embedder, settings, known, by_path, parser.take(path))
+                if isinstance(embedded, str):
+                    outcome = embedded
+                else:
+                    outcome = _write(embedded, store)
+                    known[embedded.doc.doc_id] = {"doc_id": embedded.doc.doc_id, "path": str(path), "status": COMPLETE, "version": store.version}
+                    by_path[str(path)] = [embedded.doc.doc_id]
+                    for old in embedded.older:
+                        if old != embedded.doc.doc_id:
+                            known.pop(old, None)
+            except Exception as exc:  # one bad file must not stop the run
+                report.failed.append(_failure(path, exc))
+                continue
+            setattr(report, outcome, getattr(report, outcome) + 1)
+    finally:
+        parser.close()
     if progress:
         progress("", len(files), len(files))
 
@@ -196,51 +185,12 @@ class _Embedded:
 def _failure(path: Path, exc: Exception) -> FailedFile:
     if isinstance(exc, LoadError):
         return FailedFile(path=str(path), error=str(exc))
-    return FailedFile(path=str(path), error=f"{path.name}: {type(exc).__name__}: {exc}")
-
-
-class _Prefetch:
-    """Reads and parses the next file on a worker thread while the current one embeds.
-
-    Parsing is mostly PDFium (native, outside the GIL) and embedding mostly
-    torch (likewise), so the two overlap. Only pure work runs ahead: reading,
-    hashing and `prepare`; everything touching the store stays in order on
-    the caller's thread. A file whose content is indexed already is only
-    hashed, so an unchanged re-ingest parses nothing. On 2 cores torch keeps
-    both busy, so the overlap hides parsing inside embedding time without
-    shortening the run (43.6 vs 43.7 s, mean of 3 interleaved runs each); a
-    machine with a spare core gets the parsing for free.
-    """
-
-    def __init__(self, settings: Settings, known: dict, version: str):
-        self.settings, self.known, self.version = settings, known, version
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-ahead")
-        self.futures: dict[Path, Future] = {}
-
-    def start(self, path: Path) -> None:
-        if path not in self.futures:
-            self.futures[path] = self.pool.submit(self._prepare, path)
-
-    def take(self, path: Path) -> tuple[bytes, str, tuple | None]:
-        """(data, doc id, (doc, chunks, records) or None when indexed already); raises what parsing raised."""
-        return self.futures.pop(path).result()
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def _prepare(self, path: Path) -> tuple[bytes, str, tuple | None]:
-        data = read(path, max_bytes=self.settings.max_file_mb * 1024 * 1024)
-        doc_id = content_id(data)
-        record = self.known.get(doc_id)
-        if record is not None and record.get("version") == self.version:
-            return data, doc_id, None
-        found: list = []
-        doc, chunks = prepare(path, data, doc_id, self.settings, records_out=found)
-        return data, doc_id, (doc, chunks, found)
+    name = exc.type_name if isinstance(exc, ParseError) else type(exc).__name__
+    return FailedFile(path=str(path), error=f"{path.name}: {name}: {exc}")
 
 
 def _embed_file(path, store, embedder, settings, known, by_path, ahead) -> _Embedded | str:
-    """Embed one file read and parsed by `_Prefetch`; "unchanged" when its content is indexed already."""
+    """Embed one file read and parsed by the `Parser`; "unchanged" when its content is indexed already."""
     data, doc_id, parsed = ahead
     key = str(path)
     older = [d for d in by_path.get(key, []) if d != doc_id]

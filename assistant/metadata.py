@@ -600,9 +600,14 @@ def _kind(doc: _Doc, title: str) -> str:
 
 
 def _language(doc: _Doc) -> str | None:
-    """The language of the body text, sampled across the document so template labels do not decide it."""
+    """The language of the body text, sampled across the document so template labels do not decide it.
+
+    12 pieces of 200 characters: langdetect's time grows faster than its
+    input (6,000 characters: 381 ms for the 11 sample files; 2,400: 58 ms),
+    and every sample file kept its language at probability 1.00.
+    """
     body = [b.text for b in doc.blocks if b.level == 0 and len(b.text) >= 200] or [b.text for b in doc.blocks]
-    sample = "\n".join(text[:600] for text in body[:: max(1, len(body) // 20)])[:6000]
+    sample = "\n".join(text[:200] for text in body[:: max(1, len(body) // 12)])[:2400]
     sample = re.sub(r"https?://\S+|\S+@\S+|\d+", " ", sample)
     if len(_words(sample)) < 5:
         return None

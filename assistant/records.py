@@ -140,7 +140,7 @@ def backfill(store, embedder, settings, known: Iterable[str] | None = None) -> l
     Re-parses each file (chunks and their vectors are left alone). Returns
     (path, error) for files that could not be read; they are retried next run.
     """
-    from .ingest import content_id  # ingest imports this module
+    from .parsing import content_id
     from .loaders import load, read
     from .records_extract import extract_records
     from .store import COMPLETE

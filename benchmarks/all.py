@@ -53,8 +53,8 @@ def rows(ingest: list[dict], quality: dict) -> list[list[str]]:
     add("answerable wrongly abstained", f"{wrong}/{n_an}", "<= 10%", wrong is not None and wrong <= 0.1 * n_an)
     add("search p50 ms", f"{ours['search_p50_ms']:.0f}", "<= 30", ours["search_p50_ms"] <= 30)
     add("ask p50 ms", f"{ours['ask_p50_ms']:.0f}", "<= 150", ours["ask_p50_ms"] <= 150)
-    add("ingest time over embedding alone", f"{one['over_floor_pct']:.0f}%", "<= 15%", one["over_floor_pct"] <= 15)
-    add("ingest other work / in-ingest embedding", f"{one['overhead_pct']:.0f}%")
+    add("ingest: everything but embedding / embedding", f"{one['overhead_pct']:.0f}%", "<= 15%", one["overhead_pct"] <= 15)
+    add("ingest time over the embedding replayed alone", f"{one['over_floor_pct']:.0f}%")
     add("ingest peak memory MB", f"{one['peak_rss_mb']:.0f}", "< 2048", one["peak_rss_mb"] < 2048)
     add("unchanged re-ingest s", f"{one['reingest_seconds']:.2f}", "< 3", one["reingest_seconds"] < 3)
     for row in ingest[1:]:

@@ -123,3 +123,24 @@ def test_ingest_against_a_real_chroma_server(chroma_server, small_corpus, tmp_pa
     again = b.ingest([small_corpus])
     assert again.unchanged == 3 and b.embedder.texts_embedded == 0
     assert _consistent(b) == counts
+
+
+def test_an_index_from_before_the_sync_threshold_is_brought_to_it(tmp_path):
+    """Collections made with Chroma's default (persist every 1,000 writes) are switched over, data kept."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from assistant.config import Settings
+    from assistant.store import SYNC_THRESHOLD, Store
+
+    settings = Settings(index_dir=tmp_path / "index")
+    old = chromadb.PersistentClient(path=str(settings.index_dir), settings=ChromaSettings(anonymized_telemetry=False))
+    made = old.get_or_create_collection(f"{settings.collection}_chunks", embedding_function=None, metadata={"hnsw:space": "cosine"})
+    made.add(ids=["a"], embeddings=[[1.0, 0.0, 0.0]], documents=["kept"])
+    assert made.configuration["hnsw"]["sync_threshold"] != SYNC_THRESHOLD
+
+    store = Store(settings, client=old)
+    for collection in (store.chunks, store.docs, store.records):
+        assert collection.configuration["hnsw"]["sync_threshold"] == SYNC_THRESHOLD
+        assert collection.configuration["hnsw"]["space"] == "cosine"
+    assert store.get_chunks(["a"]) == [("a", "kept", None)]
