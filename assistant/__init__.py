@@ -1,9 +1,21 @@
 """Evaluation Assistant: cited answers over evaluation reports."""
 
 from . import config as _config  # noqa: F401  (switches off telemetry before anything else loads)
-from .core import Assistant
-from .embedding import WouldBlock
-from .models import Answer, Chunk, Document, IngestReport, Passage
 
 __all__ = ["Assistant", "Answer", "Chunk", "Document", "IngestReport", "Passage", "WouldBlock"]
 __version__ = "0.1.0"
+
+_HOMES = {"Assistant": "core", "WouldBlock": "embedding", "Answer": "models", "Chunk": "models",
+          "Document": "models", "IngestReport": "models", "Passage": "models"}
+
+
+def __getattr__(name: str):
+    """The public names, imported on first use: a parse worker (parse_worker.py) or a
+    `documents` listing does not pay for the retrieval and answering modules."""
+    if name in _HOMES:
+        from importlib import import_module
+
+        value = getattr(import_module(f".{_HOMES[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

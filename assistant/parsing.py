@@ -112,14 +112,16 @@ class Parser:
             self.pending += len(jobs)
         for job in sorted(jobs, key=lambda job: -len(job[1])):
             self.queue.put(job)
-        while True:
+        while True:  # until every job is done; a worker found dead puts its job back
             try:
                 path, data, doc_id = self.queue.get_nowait()
             except queue.Empty:
-                break
+                with self.finished:
+                    if self.pending == 0:
+                        return
+                    self.finished.wait(timeout=0.1)
+                continue
             self._finish(path, self._here(path, data, doc_id))
-        with self.finished:  # the jobs workers took
-            self.finished.wait_for(lambda: self.pending == 0)
 
     def _finish(self, path: Path, result: Parsed | BaseException) -> None:
         with self.finished:
@@ -137,6 +139,9 @@ class Parser:
 
     def _start_workers(self, jobs: list) -> None:
         """Workers start on the first window worth them: two files or more, a megabyte or more."""
+        for dead in [w for w in self.workers if not w.alive]:  # a fresh one takes its place
+            dead.close()
+            self.workers.remove(dead)
         if len(jobs) < 2 or sum(len(job[1]) for job in jobs) < WORKER_MIN_BYTES:
             return
         while len(self.workers) < self.max_workers:
@@ -161,11 +166,21 @@ class _Worker:
             [sys.executable, "-m", "assistant.parse_worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
         )
         self.jobs, self.finish = jobs, finish
-        self.stopping = False
+        self.stopping, self.serving = False, True
         self.thread = threading.Thread(target=self._run, args=(settings,), name="parse-worker", daemon=True)
         self.thread.start()
 
+    @property
+    def alive(self) -> bool:
+        return self.serving and self.proc.poll() is None
+
     def _run(self, settings: Settings) -> None:
+        try:
+            self._serve(settings)
+        finally:
+            self.serving = False
+
+    def _serve(self, settings: Settings) -> None:
         try:
             self._send(settings)
             if self._receive() != ("ready",):
@@ -180,9 +195,19 @@ class _Worker:
             path, data, doc_id = job
             try:
                 self._send((str(path), data, doc_id))
+            except OSError:  # it was gone before this file: another parser takes the file
+                self.jobs.put(job)
+                return
+            except Exception as exc:
+                self.finish(path, exc)
+                return
+            try:
                 reply = self._receive()
             except (OSError, EOFError, pickle.UnpicklingError):
                 self.finish(path, LoadError(path, f"the parser stopped on this file ({self._exit()})"))
+                return
+            except Exception as exc:  # whatever it is, the file gets it and the ingest does not wait forever
+                self.finish(path, exc)
                 return
             if reply[0] == "ok":
                 self.finish(path, (data, doc_id, reply[1]))

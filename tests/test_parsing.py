@@ -10,6 +10,7 @@ import pytest
 from assistant.config import Settings
 from assistant.ingest import prepare
 from assistant.loaders import LoadError
+from assistant import parsing
 from assistant.parsing import Parser, _Worker, content_id
 from badfiles import truncated_pdf
 
@@ -87,19 +88,42 @@ def test_a_bad_file_in_a_worker_fails_as_it_would_here(corpus_dir, tmp_path, wor
     assert str(there).startswith("cut.pdf: ")
 
 
-def test_a_worker_that_dies_fails_the_file_it_had_and_nothing_else(corpus_dir, worker):
+def test_a_worker_that_dies_on_a_file_fails_that_file(corpus_dir, worker):
     w, jobs, results = worker
     first, second = corpus_dir / NAMES[0], corpus_dir / NAMES[1]
+    send = w._send
+
+    def send_then_die(message):  # the file reaches the worker, which dies on it, as in a PDFium crash
+        send(message)
+        if isinstance(message, tuple) and message[0] == str(second):
+            w.proc.kill()
+            w.proc.wait()
+
+    w._send = send_then_die
     data = first.read_bytes()
     jobs.put((first, data, content_id(data)))
     assert not isinstance(results.wait(first), BaseException)
-    w.proc.kill()  # as a native crash in PDFium would
-    w.proc.wait()
     data = second.read_bytes()
     jobs.put((second, data, content_id(data)))
     failed = results.wait(second)
     assert isinstance(failed, LoadError)
     assert str(failed) == f"{second.name}: the parser stopped on this file (killed by signal 9)"
+    assert not w.alive
+
+
+def test_a_worker_found_dead_hands_its_file_back(corpus_dir, worker):
+    w, jobs, results = worker
+    first, second = corpus_dir / NAMES[0], corpus_dir / NAMES[1]
+    data = first.read_bytes()
+    jobs.put((first, data, content_id(data)))
+    assert not isinstance(results.wait(first), BaseException)
+    w.proc.kill()  # between files
+    w.proc.wait()
+    job = (second, second.read_bytes(), "id")
+    jobs.put(job)
+    w.thread.join(timeout=30)
+    assert not w.thread.is_alive() and second not in results.got
+    assert jobs.get_nowait() == job  # back in the queue, for the others to parse
 
 
 def test_the_parser_hands_back_every_file_in_order_with_workers(corpus_dir, tmp_path):
@@ -123,3 +147,22 @@ def test_the_parser_hands_back_every_file_in_order_with_workers(corpus_dir, tmp_
     finally:
         parser.close()
     assert all(w.proc.poll() == 0 for w in workers)  # told to stop, they exited cleanly
+
+
+def test_a_worker_gone_between_files_costs_no_file(corpus_dir, monkeypatch):
+    """Killed between windows (say, by the OOM killer): the next files are parsed elsewhere, none fails."""
+    monkeypatch.setattr(parsing, "WINDOW_FILES", 2)
+    monkeypatch.setattr(parsing, "WORKER_MIN_BYTES", 0)
+    settings = Settings()
+    files = [corpus_dir / n for n in NAMES]
+    parser = Parser(files, settings, {}, "v1", prepare, workers=1)
+    try:
+        parser.take(files[0])
+        first = parser.workers[0]
+        first.proc.kill()
+        first.proc.wait()
+        for path in files[1:]:
+            _same(parser.take(path)[2], _here(path, settings))
+        assert first not in parser.workers and len(parser.workers) == 1  # replaced by a fresh one
+    finally:
+        parser.close()
