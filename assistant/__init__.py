@@ -10,8 +10,8 @@ _HOMES = {"Assistant": "core", "WouldBlock": "embedding", "Answer": "models", "C
 
 
 def __getattr__(name: str):
-    """The public names, imported on first use: a parse worker (parse_worker.py) or a
-    `documents` listing does not pay for the retrieval and answering modules."""
+    """The public names, imported on first use: a parse worker (parse_worker.py) imports
+    the package, and need not pay for the retrieval and answering modules."""
     if name in _HOMES:
         from importlib import import_module
 

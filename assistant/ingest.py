@@ -128,7 +128,7 @@ def ingest(
     for r in registry:
         by_path[r["path"]].append(r["doc_id"])
 
-    parser = Parser(files, settings, known, store.version, prepare=prepare)
+    parser = Parser(files, settings, known, store.version)
     try:
         for n, path in enumerate(files):
             if progress:

@@ -34,12 +34,11 @@ log = logging.getLogger(__name__)
 
 WINDOW_FILES = 16  # files read ahead per window ...
 WINDOW_BYTES = 64 * 2**20  # ... and bytes: what a window holds in memory
-WORKER_MIN_BYTES = 2**20  # smaller windows parse faster than a worker starts (about 0.5 s)
+WORKER_MIN_BYTES = 2**20  # smaller windows parse faster than a worker gets going (0.3 s to start, 0.6 s of first-use loading)
 MAX_WORKERS = 3
 
 # (bytes, content id, (document, chunks, records) or None when indexed already)
 Parsed = tuple[bytes, str, tuple | None]
-Prepare = Callable[[Path, bytes, str, Settings, list], tuple]
 
 
 def content_id(data: bytes) -> str:
@@ -57,9 +56,8 @@ class ParseError(Exception):
 class Parser:
     """Hands the ingest each file's bytes, content id and parse, in the ingest's order."""
 
-    def __init__(self, files: list[Path], settings: Settings, known: dict, version: str, prepare: Prepare,
-                 workers: int | None = None):
-        self.files, self.settings, self.known, self.version, self.prepare = files, settings, known, version, prepare
+    def __init__(self, files: list[Path], settings: Settings, known: dict, version: str, workers: int | None = None):
+        self.files, self.settings, self.known, self.version = files, settings, known, version
         self.position = {path: i for i, path in enumerate(files)}
         self.done: dict[Path, Parsed | BaseException] = {}
         cores = os.cpu_count() or 1
@@ -130,9 +128,11 @@ class Parser:
             self.finished.notify_all()
 
     def _here(self, path: Path, data: bytes, doc_id: str) -> Parsed | BaseException:
+        from .ingest import prepare  # what the workers run too (parse_worker.py); ingest imports this module
+
         try:
             found: list = []
-            doc, chunks = self.prepare(path, data, doc_id, self.settings, found)
+            doc, chunks = prepare(path, data, doc_id, self.settings, records_out=found)
             return data, doc_id, (doc, chunks, found)
         except Exception as exc:  # raised when the ingest takes this file
             return exc

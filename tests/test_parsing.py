@@ -131,7 +131,7 @@ def test_the_parser_hands_back_every_file_in_order_with_workers(corpus_dir, tmp_
     bad = truncated_pdf(corpus_dir / NAMES[1], tmp_path / "cut.pdf")
     files = [corpus_dir / n for n in NAMES] + [bad, tmp_path / "gone.pdf"]
     indexed = content_id(files[0].read_bytes())
-    parser = Parser(files, settings, {indexed: {"version": "v1"}}, "v1", prepare, workers=1)
+    parser = Parser(files, settings, {indexed: {"version": "v1"}}, "v1", workers=1)
     try:
         data, doc_id, parsed = parser.take(files[0])
         assert doc_id == indexed and parsed is None  # indexed already: hashed, not parsed
@@ -155,7 +155,7 @@ def test_a_worker_gone_between_files_costs_no_file(corpus_dir, monkeypatch):
     monkeypatch.setattr(parsing, "WORKER_MIN_BYTES", 0)
     settings = Settings()
     files = [corpus_dir / n for n in NAMES]
-    parser = Parser(files, settings, {}, "v1", prepare, workers=1)
+    parser = Parser(files, settings, {}, "v1", workers=1)
     try:
         parser.take(files[0])
         first = parser.workers[0]
