@@ -1,11 +1,11 @@
 """Evaluation Assistant: cited answers over evaluation reports."""
 
-from . import config as _config  # noqa: F401  (switches off telemetry before anything else loads)
+from assistant import config as _config  # noqa: F401  (switches off telemetry before anything else loads)
 
 __all__ = ["Assistant", "Answer", "Chunk", "Document", "IngestReport", "Passage", "WouldBlock"]
 __version__ = "0.1.0"
 
-_HOMES = {"Assistant": "core", "WouldBlock": "embedding", "Answer": "models", "Chunk": "models",
+_HOMES = {"Assistant": "core", "WouldBlock": "embed.embedder", "Answer": "models", "Chunk": "models",
           "Document": "models", "IngestReport": "models", "Passage": "models"}
 
 

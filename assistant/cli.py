@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Sequence
 
-from .config import Settings
+from assistant.config import Settings
 
 SETTING_FLAGS = {
     "--index": ("index_dir", "index folder (ASSISTANT_INDEX_DIR)"),
@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"eval-assistant: {exc}", file=sys.stderr)
         return 2
-    from .core import Assistant  # after settings: keeps `--help` fast
+    from assistant.core import Assistant  # after settings: keeps `--help` fast
 
     assistant = Assistant(settings=settings)
     try:
@@ -199,7 +199,7 @@ def _ask(assistant, args) -> int:
 
 
 def _lessons(assistant, args) -> int:
-    from .records import LABELS, records_to_csv
+    from assistant.search.records import LABELS, records_to_csv
 
     records = assistant.lessons(args.query, type=args.type, filters=_filters(args.filter), k=args.k)
     if args.csv:
@@ -229,7 +229,7 @@ SERVE_SETTINGS = ("api_keys_file", "upload_max_mb")
 
 def _serve(assistant, args) -> int:
     """Refuses to expose an unkeyed server beyond this machine unless told to."""
-    from .security import is_loopback, keys_configured
+    from assistant.security import is_loopback, keys_configured
 
     if not is_loopback(args.host) and not keys_configured(assistant.settings):
         if not args.insecure:
@@ -241,7 +241,7 @@ def _serve(assistant, args) -> int:
     import torch
     import uvicorn
 
-    from .api import create_app
+    from assistant.serve.api import create_app
 
     # One torch thread per request: requests run side by side in the threadpool,
     # and two intra-op threads per query on two busy cores made a query

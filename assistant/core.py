@@ -11,23 +11,23 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .answer import ExtractiveAnswerer
-from .config import Settings
-from .embedding import Embedder
-from .feedback import FeedbackLog
-from .filters import Filters
-from .followup import contextualize
-from .intent import list_intent
-from .ingest import Progress, ingest
-from .parsing import content_id
-from .lexical import LexicalIndex
-from .llm import LLMAnswerer, make_chat_model
-from .models import Answer, Document, IngestReport, Passage, Record
-from .retrieval import Retriever, check_query
-from .records import RecordIndex
-from .store import Store
-from .streaming import answer_events
-from . import uploads
+from assistant.answer.extractive import ExtractiveAnswerer
+from assistant.config import Settings
+from assistant.embed.embedder import Embedder
+from assistant.index.feedback import FeedbackLog
+from assistant.index.filters import Filters
+from assistant.search.followup import contextualize
+from assistant.search.intent import list_intent
+from assistant.ingest.pipeline import Progress, ingest
+from assistant.ingest.parsing import content_id
+from assistant.index.snapshot import LexicalIndex
+from assistant.answer.llm import LLMAnswerer, make_chat_model
+from assistant.models import Answer, Document, IngestReport, Passage, Record
+from assistant.search.retriever import Retriever, check_query
+from assistant.search.records import RecordIndex
+from assistant.index.store import Store
+from assistant.answer.streaming import answer_events
+from assistant.ingest import uploads
 
 
 class Assistant:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from .config import Settings
+from assistant.config import Settings
 
 MIN_KEY_CHARS = 16
 LINK_TTL_SECONDS = 24 * 3600

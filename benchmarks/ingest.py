@@ -61,7 +61,7 @@ def measure(folders: list[str], corpus_dir: str, chunk_size: int | None, chunk_o
     Runs in a child process; everything it needs arrives as plain strings.
     """
     from assistant import Assistant
-    from assistant.parsing import Parser
+    from assistant.ingest.parsing import Parser
 
     parse_seconds = 0.0
     take = Parser.take

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.client import Client
+from assistant.clients.http import Client
 from assistant.models import IngestReport, Passage
 
 from badfiles import text_pdf
@@ -157,7 +157,7 @@ def test_without_keys_configured_writes_are_refused(tmp_path):
     from fastapi.testclient import TestClient
 
     from assistant import Assistant
-    from assistant.api import create_app
+    from assistant.serve.api import create_app
 
     app = create_app(Assistant(index_dir=tmp_path / "index", corpus_dir=tmp_path, api_keys=""), ui=False)
     with TestClient(app) as http:
@@ -449,7 +449,7 @@ def test_langchain_retriever_in_a_chain_with_a_fake_chat_model(server):
     from langchain_core.prompts import ChatPromptTemplate
     from langchain_core.runnables import RunnablePassthrough
 
-    from assistant.langchain_retriever import EvalRetriever, format_passages
+    from assistant.clients.langchain import EvalRetriever, format_passages
 
     with Client(server.url, api_key=KEY) as client:
         retriever = EvalRetriever(source=client, k=3, filters={"organisation": "IOM"})

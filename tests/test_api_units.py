@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant import security, uploads
+from assistant.ingest import uploads
+from assistant import security
 from assistant.config import Settings
 from assistant.models import Answer, Passage
-from assistant.streaming import answer_events, pieces
+from assistant.answer.streaming import answer_events, pieces
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -180,7 +181,7 @@ def test_ask_stream_with_an_llm_answerer(indexed):
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
     from langchain_core.messages import AIMessage
 
-    from assistant.llm import LLMAnswerer
+    from assistant.answer.llm import LLMAnswerer
 
     assistant, _ = indexed
     extractive = assistant.answerer
@@ -213,12 +214,12 @@ def _serve(monkeypatch, tmp_path, *args: str) -> tuple[int, list[dict]]:
     import torch
     import uvicorn
 
-    import assistant.api
+    import assistant.serve.api
 
     calls: list[dict] = []
     monkeypatch.setattr(torch, "set_num_threads", lambda n: calls.append({"torch_threads": n}))
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
-    monkeypatch.setattr(assistant.api, "create_app", lambda a, ui=True: "app")
+    monkeypatch.setattr(assistant.serve.api, "create_app", lambda a, ui=True: "app")
     monkeypatch.delenv("ASSISTANT_API_KEYS", raising=False)
     monkeypatch.delenv("ASSISTANT_API_KEYS_FILE", raising=False)
     from assistant.cli import main

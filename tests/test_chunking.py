@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import chunk_sections
+from assistant.ingest.chunking import chunk_sections
 from assistant.models import Block, Section
-from assistant.structure import build_sections
+from assistant.ingest.sections import build_sections
 
 ILO_SUMMARY = Path(__file__).resolve().parent.parent / "corpus" / (
     "ilo_responsible_value_chains_asia_final_evaluation_2024_summary.txt"
@@ -247,7 +247,7 @@ def test_fast_on_a_long_report():
 
 
 def test_real_ilo_summary_chunks():
-    loaders = pytest.importorskip("assistant.loaders", reason="assistant.loaders is not importable yet")
+    loaders = pytest.importorskip("assistant.ingest.loaders", reason="assistant.ingest.loaders is not importable yet")
     sections = build_sections(loaders.load(ILO_SUMMARY).blocks)
     chunks = chunk_sections(sections, "ilo", size=900, overlap=150)
     assert all(len(c.text) <= 900 for c in chunks)

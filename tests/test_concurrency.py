@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
-from assistant.embedding import Embedder
-from assistant.retrieval import Candidate, FairGate, _shingles, collapse_duplicates, overlaps
+from assistant.embed.embedder import Embedder
+from assistant.search.retriever import Candidate, FairGate, _shingles, collapse_duplicates, overlaps
 
 QUERIES = [f"What did the evaluation find about topic number {i}?" for i in range(12)]
 
@@ -134,7 +134,7 @@ def test_overlap_matrix_equals_the_pairwise_set_test():
 
 def test_exact_in_memory_dense_search_agrees_with_chromas(indexed):
     """The sample corpus is small enough to scan: the scan and Chroma's HNSW find the same chunks."""
-    from assistant.filters import Filters
+    from assistant.index.filters import Filters
 
     a, _ = indexed
     for query, filters in [("forced labour in the fishing sector", None), ("gender equality", {"organisation": "ILO"})]:
@@ -157,8 +157,8 @@ def test_exact_in_memory_dense_search_agrees_with_chromas(indexed):
 
 
 def test_search_falls_back_to_chroma_when_the_copy_is_too_big_to_scan(indexed, monkeypatch):
-    import assistant.lexical as lexical
-    from assistant.retrieval import Retriever
+    import assistant.index.snapshot as lexical
+    from assistant.search.retriever import Retriever
 
     a, _ = indexed
     query = "What did the evaluation recommend on social dialogue?"

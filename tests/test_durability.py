@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.store import unpack_sentences
+from assistant.index.store import unpack_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,7 +131,7 @@ def test_an_index_from_before_the_sync_threshold_is_brought_to_it(tmp_path):
     from chromadb.config import Settings as ChromaSettings
 
     from assistant.config import Settings
-    from assistant.store import SYNC_THRESHOLD, Store
+    from assistant.index.store import SYNC_THRESHOLD, Store
 
     settings = Settings(index_dir=tmp_path / "index")
     old = chromadb.PersistentClient(path=str(settings.index_dir), settings=ChromaSettings(anonymized_telemetry=False))

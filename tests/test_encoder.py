@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
-from assistant.encoder import STEncoder, TransformerEncoder, _plain_layout, load_encoder
+from assistant.embed.encoder import STEncoder, TransformerEncoder, _plain_layout, load_encoder
 
 TEXTS = [
     "Evaluation of IOM Accountability to Affected Populations | FINDINGS\nResources allocated to central AAP "
@@ -59,7 +59,7 @@ def test_other_layouts_go_through_sentence_transformers(model_dir, tmp_path):
 def test_plain_torch_bert_and_transformers_agree(model_dir, monkeypatch):
     """bert.py runs the packaged model without importing transformers; a model it does not
     support runs through transformers' AutoModel, with the same results."""
-    from assistant import bert
+    from assistant.embed import bert
 
     lean = load_encoder(str(model_dir))
     assert lean._bert is not None
@@ -73,7 +73,7 @@ def test_plain_torch_bert_and_transformers_agree(model_dir, monkeypatch):
 
 
 def test_bert_support_is_checked_from_the_config(model_dir, tmp_path):
-    from assistant import bert
+    from assistant.embed import bert
 
     assert bert.supports(model_dir)
     copy = tmp_path / "model"

@@ -12,7 +12,7 @@ import pypdf
 
 from assistant import Assistant
 from assistant.cli import main as cli
-from assistant.sentences import split
+from assistant.ingest.sentences import split
 
 
 def _norm(text: str) -> str:

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.intent import DATE, QUANTITY, answer_pattern, document_kinds, list_intent, section_types
+from assistant.search.intent import DATE, QUANTITY, answer_pattern, document_kinds, list_intent, section_types
 
 
 @pytest.mark.parametrize(

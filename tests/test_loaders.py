@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from assistant.cleaning import fix_text, join_lines, running_lines, split_long, vocabulary
-from assistant.loaders import SUPPORTED_SUFFIXES, LoadError, load
+from assistant.ingest.cleaning import fix_text, join_lines, running_lines, split_long, vocabulary
+from assistant.ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
 
 import badfiles
 

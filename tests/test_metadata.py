@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from assistant.metadata import apply_overrides, extract_metadata, load_sidecar_overrides
+from assistant.ingest.metadata import apply_overrides, extract_metadata, load_sidecar_overrides
 from assistant.models import Block, DocumentMetadata, ParsedFile
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

@@ -8,10 +8,10 @@ import threading
 import pytest
 
 from assistant.config import Settings
-from assistant.ingest import prepare
-from assistant.loaders import LoadError
-from assistant import parsing
-from assistant.parsing import Parser, _Worker, content_id
+from assistant.ingest.pipeline import prepare
+from assistant.ingest.loaders import LoadError
+from assistant.ingest import parsing
+from assistant.ingest.parsing import Parser, _Worker, content_id
 from badfiles import truncated_pdf
 
 NAMES = [

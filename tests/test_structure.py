@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.models import Block
-from assistant.structure import build_sections, classify_section, detect_criteria, paragraphs, topic_spans
+from assistant.ingest.sections import build_sections, classify_section, detect_criteria, paragraphs, topic_spans
 
 ILO_SUMMARY = Path(__file__).resolve().parent.parent / "corpus" / (
     "ilo_responsible_value_chains_asia_final_evaluation_2024_summary.txt"
@@ -261,7 +261,7 @@ def test_page_broken_paragraphs_are_rejoined_but_new_sentences_are_not():
 
 
 def test_real_ilo_summary_types_and_criteria():
-    loaders = pytest.importorskip("assistant.loaders", reason="assistant.loaders is not importable yet")
+    loaders = pytest.importorskip("assistant.ingest.loaders", reason="assistant.ingest.loaders is not importable yet")
     sections = build_sections(loaders.load(ILO_SUMMARY).blocks)
     by_type: dict[str, list] = {}
     for section in sections:

@@ -10,8 +10,8 @@ import shutil
 import gradio as gr
 import pytest
 
-from assistant.feedback import FeedbackError, FeedbackLog, export_jsonl
-from assistant.filters import Filters
+from assistant.index.feedback import FeedbackError, FeedbackLog, export_jsonl
+from assistant.index.filters import Filters
 from assistant.models import Answer, Document, Passage, Record
 from ui import render
 from ui.chat import record_feedback, respond

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 import gradio as gr
 
-from assistant.feedback import export_jsonl
+from assistant.index.feedback import export_jsonl
 from assistant.models import Answer
 
 from .choices import Choices, build_filters, describe_filters

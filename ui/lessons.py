@@ -84,7 +84,7 @@ def search_records(assistant, query, rtype, org, country, year_from, year_to) ->
 
 def export_files(records: list[Record]) -> tuple[str | None, str | None]:
     """The shown rows as CSV and Excel files, through the records module."""
-    from assistant.records import records_to_csv, records_to_xlsx
+    from assistant.search.records import records_to_csv, records_to_xlsx
 
     folder = export_folder()
     csv_path = folder / "evaluation_records.csv"

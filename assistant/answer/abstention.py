@@ -1,0 +1,91 @@
+"""Deciding when the corpus has no answer.
+
+A threshold on raw similarity misfires: MiniLM gives 0.5 to a loosely
+related passage and 0.45 to the right one phrased differently. Two signals
+hold up better, measured on the dev questions' unanswerable items:
+- a name the question turns on (Frontex, Kakuma, an agency's acronym) that
+  appears nowhere in the corpus: no passage can be about it;
+- neither the best sentence's meaning nor the question's rarer words match
+  what was retrieved.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.index.snapshot import STOPWORDS, LexicalIndex, query_terms, query_tokens
+
+if TYPE_CHECKING:
+    from assistant.answer.extractive import Scored
+    from assistant.models import Passage
+
+# Calibrated on benchmarks/dev_questions.jsonl (see README, "Abstention").
+MIN_SIMILARITY = 0.40
+MIN_COVERAGE = 0.45
+
+_WORD = re.compile(r"[^\W_][\w'’./-]*", re.UNICODE)
+_GENERIC = frozenset(
+    """what which who whom whose how why when where did does do is are was were the a an of in on for to
+    and or evaluation evaluations report reports project programme program""".split()
+)
+
+
+@dataclass
+class Evidence:
+    similarity: float  # best sentence's cosine to the question
+    coverage: float  # share of the question's term weight found in the retrieved passages
+    unknown_names: list[str]  # names in the question found nowhere in the corpus
+    searchable: bool = True  # a word or code to search for, not just stray digits or symbols
+
+    @classmethod
+    def gather(cls, question: str, passages: list["Passage"], scored: list["Scored"], lexical: LexicalIndex) -> "Evidence":
+        similarity = max((s.similarity for s in scored), default=0.0)
+        weights = {forms: lexical.term_weight(forms) for forms in query_terms(question)}
+        seen: set[str] = set()
+        for p in passages:
+            seen.update(query_tokens(f"{p.title} {p.section} {p.text}"))  # both stemmings, as the question's
+        total = sum(weights.values()) or 1.0
+        coverage = sum(w for forms, w in weights.items() if forms & seen) / total
+        searchable = any(_searchable(form) for forms in weights for form in forms)
+        return cls(similarity, coverage, unknown_names(question, lexical), searchable)
+
+
+def _searchable(term: str) -> bool:
+    """A word (two letters or more) or a code or number of three characters or more; not "1" or "2" from "½"."""
+    return len(term) >= 3 or (len(term) >= 2 and any(c.isalpha() for c in term))
+
+
+@dataclass
+class Verdict:
+    found: bool
+    reason: str = ""
+
+
+def judge(e: Evidence) -> Verdict:
+    if not e.searchable:
+        return Verdict(False, "The question has no words to search for.")
+    if e.unknown_names:
+        names = ", ".join(f"“{n}”" for n in e.unknown_names)
+        return Verdict(False, f"No indexed document mentions {names}.")
+    if e.similarity < MIN_SIMILARITY and e.coverage < MIN_COVERAGE:
+        return Verdict(False, "No passage matches the question closely enough.")
+    return Verdict(True)
+
+
+def unknown_names(question: str, lexical: LexicalIndex) -> list[str]:
+    """Name-like words of the question (capitalised mid-sentence, acronyms,
+    codes) that occur nowhere in the corpus."""
+    out: list[str] = []
+    for i, m in enumerate(_WORD.finditer(question)):
+        word = m.group(0).strip("'’.-/")
+        if len(word) < 3 or word.lower() in STOPWORDS or word.lower() in _GENERIC:
+            continue
+        starts_sentence = i == 0 or question[: m.start()].rstrip().endswith((".", "?", "!", ":"))
+        name_like = (word[0].isupper() and not starts_sentence) or word.isupper() or any(c.isdigit() for c in word)
+        if not name_like:
+            continue
+        if not any(lexical.has_term(t) for t in query_tokens(word)):
+            out.append(word)
+    return out

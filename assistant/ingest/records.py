@@ -1,0 +1,325 @@
+"""Sections -> evaluation records: each lesson, good practice, recommendation
+and management response as the report prints it.
+
+Only sections typed lessons_learned, good_practices, recommendations or
+management_response (see `structure.py`) are read, so tables of contents,
+annex lists and sentences that merely mention a recommendation never become
+records. Inside them, decisions so they are not rediscovered:
+
+- A section whose heading (or paragraph label, which `structure.py` turns
+  into a heading) is a label ("LL-1", "GP2", "Recommendation 3:",
+  "Evaluation recommendation # 2", "Management response") is one record,
+  sub-bullets and explanation included. A management response takes the
+  number of the recommendation it answers and its status ("Accepted",
+  "partially accept") as title. Paragraphs opening on a further label
+  ("Sub-recommendation 1.2:") start records of their own.
+- Otherwise the items are the paragraphs that open with the first list
+  marker seen ("1.", "1)", "(a)", "•", "-", ...); paragraphs with another
+  marker are sub-items of the open item. A paragraph without a marker
+  continues the open item when it carries on its sentence; an explanatory
+  paragraph joins the item above it when the list has explanations between
+  its items, and is left out after the last item of a compact list (layouts
+  put the next column there).
+- Lessons and good practices are often unnumbered: a section of those types
+  with no list at all makes one record per paragraph. Recommendations and
+  responses must be numbered, bulleted or labelled.
+- Paragraphs repeated three times or more in a document's record sections
+  are template text (matrix headers, "Do not complete this column ..."),
+  as are responsibility/deadline cells ("Lead: PO", "Fourth quarter 2025");
+  they are dropped. A running header or footer that a page break set inside
+  an item is dropped and the item rejoined.
+- `title` is the item's lead: the phrase before a colon or dash that opens
+  it, else its first sentence when more follow; `page` is where it starts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from assistant.models import Block, Document, Record, Section
+
+TYPE_OF = {
+    "lessons_learned": "lesson",
+    "good_practices": "good_practice",
+    "recommendations": "recommendation",
+    "management_response": "management_response",
+}
+UNNUMBERED_OK = {"lesson", "good_practice"}
+
+_SEP = r"\s*(?:\([^)]{1,30}\))?\s*(?:[:.)–—-]\s*|$)"
+_LABEL = re.compile(
+    r"^(?:\d{1,2}\s+)?(?:"
+    r"(?P<code>(?:LL|E?GP|LR)\s?-?\s?\d{1,2}(?:\.\d{1,2})?)"
+    r"|(?:(?:sub|key|main|evaluation|specific|strategic|operational)[\s-]*)*"
+    r"(?:recomm?[ae]ndations?|lessons?(?:\s+learn(?:ed|t))?|(?:good|best|promising|emerging)\s+practices?"
+    r"|le[cç]ons?(?:\s+apprises?)?|enseignements?|bonnes?\s+pratiques?)"
+    r"\s*(?:n[°o]\.?\s*|#\s*)?(?P<num>\d{1,2}(?:\.\d{1,2})*[a-z]?)"
+    r"|(?P<mr>management(?:'s)?\s+response|r[ée]ponse\s+de\s+la\s+(?:direction|gestion|administration))"
+    r")" + _SEP,
+    re.I,
+)
+_INLINE_LABEL = re.compile(r"(?<![Ee]valuation)(?<![Kk]ey)(?<![Mm]ain)\s(?=(?:Sub-)?[Rr]ecomm?[ae]ndations?\s+(?:n°\s*|#\s*)?\d{1,2}(?:\.\d{1,2})*\s*:)")
+_MARKER = re.compile(
+    r"^(?:(?P<num>\d{1,2})[.)]\s+(?=\S)"
+    r"|\((?P<paren>\d{1,2}|[a-z]|[ivx]{1,4})\)\s+"
+    r"|(?P<roman>(?:ii|iii|iv|vi{0,3}|ix|x))[.)]\s+"
+    r"|(?P<alpha>[a-z])[.)]\s+"
+    r"|(?P<bullet>[•▪●◦‣➢►■□✓✔*·]|[-–—](?=\s)|o(?=\s+[A-Z]))\s*)"
+)
+_STATUS = re.compile(
+    r"^[-–:\s]*(?P<status>partially\s+accept(?:ed)?|accept(?:ed)?|not\s+accept(?:ed)?|reject(?:ed)?|noted"
+    r"|partiellement\s+accept[ée]e?s?|accept[ée]e?s?|rejet[ée]e?s?|non\s+accept[ée]e?s?)\b\.?\s*(?:\([^)]{1,30}\))?\s*",
+    re.I,
+)
+_CELL = re.compile(
+    r"^(?:(?:lead|support|responsib\w*(?: unit\(s\)| entit\w+)?|timeline|deadline|time ?frame|due date|priority(?: level)?"
+    r"|status)\b[^:]{0,40}:|(?:first|second|third|fourth) quarter\s*\d{4}$|\d{1,3}$)",
+    re.I,
+)
+_TOC = re.compile(r"(?:\.{4,}|…{2,}|_{4,})\s*\d{1,3}$")  # "5. Conclusion ......... 10"
+_CONTENTS = re.compile(r"(?i)\bcontents\b|\bsommaire\b|table des mati[eè]res|\.{4,}")
+_ASIDE = re.compile(r"\d{1,3}\s+[A-Z(\"“]|(?i:figure|fig\.|table|box|source|note)\s*\d*\s*[.:–-]")  # footnote, caption
+_LEAD_SEP = re.compile(r"\s*(?::|\s[–—-])\s+")
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]»”’'\"])[.!?](?=\s+[A-ZÀ-Ý(«“])")
+_ENDS = (".", "!", "?", ":", ";")
+MAX_TITLE = 200
+
+
+@dataclass
+class _Para:
+    text: str
+    page: int | None
+
+
+@dataclass
+class _Item:
+    type: str
+    number: str | None
+    page: int | None
+    section: str
+    parts: list[str] = field(default_factory=list)
+    title: str | None = None  # set when the label says it (a response's status)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p for p in self.parts if p)
+
+
+def label_of(text: str) -> tuple[str | None, str | None, int] | None:
+    """(kind, number as printed, end of the label) when `text` opens on a record label, else None.
+
+    kind is "code" (LL-1, GP2: kept whole), "word" (Recommendation 3 -> "3")
+    or "mr" (a management response, numbered by what it answers).
+    """
+    m = _LABEL.match(text.strip())
+    if not m:
+        return None
+    offset = len(text) - len(text.lstrip())
+    if m["code"]:
+        return "code", re.sub(r"\s+", "", m["code"]).upper(), m.end() + offset
+    if m["num"]:
+        return "word", m["num"], m.end() + offset
+    return "mr", None, m.end() + offset
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _continues(previous: str, text: str) -> bool:
+    head = text.lstrip("\"'“‘([")
+    return bool(head) and head[0].islower() and not previous.rstrip("\"'”’)]").endswith(_ENDS)
+
+
+def paragraphs(blocks: Sequence[Block]) -> list[_Para]:
+    """Blocks as paragraphs: page-break cuts rejoined, running headers/footers between them dropped."""
+    out: list[_Para] = []
+    single: list[bool] = []  # paragraph made of one block (a header/footer candidate)
+    for block in blocks:
+        text = _norm(block.text)
+        if not text:
+            continue
+        if out and not _MARKER.match(text) and not label_of(text):
+            if (
+                len(out) >= 2 and single[-1] and len(out[-1].text) < 90 and _continues(out[-1].text, text)
+                and not out[-2].text.endswith(_ENDS) and not _MARKER.match(out[-1].text)
+            ):  # "... renforce la cohésion" | footer | "communautaire et ..."
+                out.pop(), single.pop()
+                out[-1].text += " " + text
+                single[-1] = False
+                continue
+            if _continues(out[-1].text, text):
+                out[-1].text += " " + text
+                single[-1] = False
+                continue
+        out.append(_Para(text, block.page))
+        single.append(True)
+    return [p for para in out for p in _split_inline(para)]
+
+
+def _split_inline(para: _Para) -> list[_Para]:
+    """'... implementation Sub-recommendation 1.5: WFP's ...': a label a table layout ran into the text."""
+    pieces = _INLINE_LABEL.split(para.text)
+    return [_Para(piece.strip(), para.page) for piece in pieces if piece.strip()]
+
+
+def _template_keys(sections: Sequence[Section]) -> set[str]:
+    counts: Counter[str] = Counter()
+    for section in sections:
+        for para in paragraphs(section.blocks):
+            counts[_key(para.text)] += 1
+    return {k for k, n in counts.items() if n >= 3 and len(k) > 3}
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\d\W_]+", " ", text.lower())[:50].strip()
+
+
+def _junk(text: str, template: set[str]) -> bool:
+    return len(text) < 4 or bool(_CELL.match(text)) or _key(text) in template
+
+
+def _marker(text: str) -> tuple[str, str | None, int] | None:
+    """(style, number, end) of a list marker opening `text`."""
+    m = _MARKER.match(text)
+    if not m:
+        return None
+    for style in ("num", "paren", "roman", "alpha"):
+        if m[style]:
+            return style, m[style], m.end()
+    return "bullet", None, m.end()
+
+
+def lead(text: str) -> str | None:
+    """The item's lead phrase: before an opening colon/dash, else its first sentence when more follow."""
+    if _MARKER.match(text):
+        return None  # a list of actions, not a lead
+    first = _SENTENCE_END.search(text)
+    sep = _LEAD_SEP.search(text, 0, MAX_TITLE)
+    if sep and (first is None or sep.start() < first.start()) and len(text[: sep.start()].split()) >= 2:
+        return text[: sep.start()].strip(" *")
+    if first and first.start() <= MAX_TITLE and len(text) > first.end() + 20:
+        return text[: first.start()].strip()
+    return None
+
+
+def _strip_label(text: str, end: int) -> str:
+    return re.sub(r"^\s*(?:\([^)]{1,30}\)\s*)?[:.–—-]?\s*", "", text[end:])
+
+
+def extract_records(doc: Document, sections: Sequence[Section]) -> list[Record]:
+    """The document's records, in reading order; ids are stable for the same file."""
+    typed = [s for s in sections if s.type in TYPE_OF and not any(_CONTENTS.search(h) for h in s.path)]
+    template = _template_keys(typed)
+    items: list[_Item] = []
+    answered: str | None = None  # the recommendation a response without a number answers
+    for section in typed:
+        for item in _section_items(section, TYPE_OF[section.type], template):
+            if item.type == "recommendation":
+                answered = item.number
+            elif item.type == "management_response" and item.number is None:
+                item.number = answered
+            items.append(item)
+    records: list[Record] = []
+    ordinals: Counter[str] = Counter()
+    for item in items:
+        text = item.text.strip()
+        if len(text) < 15 or text.endswith("?") or _TOC.search(text):
+            continue
+        ordinals[item.type] += 1
+        records.append(Record(
+            id=f"{doc.doc_id}:{item.type}:{ordinals[item.type]:03d}",
+            type=item.type,
+            number=item.number,
+            title=item.title or lead(" ".join(text.split())),
+            text=text,
+            doc_id=doc.doc_id,
+            source=doc.source,
+            document_title=doc.title,
+            organisation=doc.organisation,
+            countries=list(doc.countries),
+            year=doc.year,
+            page=item.page,
+            section=item.section,
+        ))
+    return records
+
+
+def _path_number(path: Sequence[str]) -> str | None:
+    """The number of the nearest labelled heading above: what a management response answers."""
+    for heading in reversed(path):
+        found = label_of(heading)
+        if found and found[1]:
+            return found[1]
+    return None
+
+
+def _section_items(section: Section, rtype: str, template: set[str]) -> list[_Item]:
+    paras = paragraphs(section.blocks)
+    path = section.path
+    head = label_of(path[-1]) if path else None
+    items: list[_Item] = []
+    if head:  # the whole section is one labelled record
+        kind, number, _ = head
+        item = _Item(rtype, number if kind != "mr" else _path_number(path[:-1]), paras[0].page if paras else None, section.title)
+        for para in paras:
+            text = para.text
+            found = label_of(text)
+            if found and not item.parts and (found[1] == number or found[0] == kind == "mr"):
+                text = _strip_label(text, found[2])
+            elif found and found[0] != "mr" and found[1] and found[1] != number:
+                items.append(item)  # "Sub-recommendation 1.2: ..." inside "Recommendation 1"
+                item = _Item(rtype, found[1], para.page, section.title)
+                text = _strip_label(text, found[2])
+            if rtype == "management_response" and item.title is None and not item.parts:
+                status = _STATUS.match(text)  # before the template test: "Accepted" repeats
+                if status:
+                    item.title = status["status"][:1].upper() + status["status"][1:]
+                    text = text[status.end():].strip()
+            if text and not _junk(text, template):
+                item.parts.append(text)
+        items.append(item)
+        return [i for i in items if i.parts]
+
+    style: str | None = None
+    current: _Item | None = None
+    loose: list[str] = []  # unmarked paragraphs after the open item
+    expanded = False  # explanations between items: they belong to the item above
+    for para in paras:
+        text = para.text
+        if _junk(text, template):
+            continue
+        found = label_of(text)
+        mark = _marker(text)
+        if found and found[0] != "mr" and (style in (None, "label")):
+            style = "label"
+            mark = ("label", found[1], found[2])
+        if mark and (style is None or mark[0] == style):
+            style = mark[0]
+            if current is not None:
+                expanded = expanded or bool(loose)
+                current.parts.extend(loose)
+                items.append(current)
+            loose = []
+            body = _strip_label(text, mark[2]) if style == "label" else text[mark[2]:]
+            current = _Item(rtype, mark[1], para.page, section.title, [body])
+            continue
+        if current is None:
+            continue  # an introduction ("The evaluation makes five recommendations:")
+        if mark and not loose:  # a sub-item of the open item
+            current.parts.append(text)
+        else:
+            loose.append(text)
+    if current is not None:
+        if expanded:
+            current.parts.extend(loose)
+        items.append(current)
+    if not items and rtype in UNNUMBERED_OK:
+        for para in paras:
+            if not _junk(para.text, template) and len(para.text) >= 60 and para.text.endswith(_ENDS) \
+                    and not _ASIDE.match(para.text):
+                items.append(_Item(rtype, None, para.page, section.title, [para.text]))
+    return items

@@ -1,0 +1,124 @@
+"""Checks on an uploaded file before it may touch the disk or the index.
+
+An upload is untrusted: its name may climb out of the folder or collide
+with another document's file, its extension may lie about its content, and
+its size is whatever the sender chose. So the name is reduced to a safe
+base name, the type is sniffed from the bytes and must agree with the
+extension, the size is capped, and the file is written atomically (temp
+file, then `os.replace`) under `<corpus>/uploads/` with a suffix rather than
+over an existing file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from pathlib import Path
+
+from assistant.ingest.cleaning import decode, looks_binary
+
+UPLOAD_FOLDER = "uploads"
+MAX_NAME_CHARS = 120
+
+# extension -> the content type it promises
+EXTENSIONS = {
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".txt": "text",
+    ".text": "text",
+    ".md": "text",
+    ".markdown": "text",
+}
+_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]", re.I | re.S)
+
+
+class UploadError(ValueError):
+    """An upload we refuse; the message says why. `status` is the HTTP code it maps to."""
+
+    def __init__(self, message: str, status: int = 422):
+        super().__init__(message)
+        self.status = status
+
+
+def safe_name(filename: str) -> str:
+    """A plain base name: no folders, no traversal, only safe characters."""
+    base = re.split(r"[\\/]", filename or "")[-1]
+    base = unicodedata.normalize("NFKC", base)
+    base = "".join(c if c.isalnum() or c in "._-" else "_" for c in base)
+    stem, dot, ext = re.sub(r"_{2,}", "_", base).rpartition(".")
+    stem = stem.strip("._-")
+    if not dot or not stem:
+        raise UploadError(f"{filename!r}: not a usable file name (expected a name like report.pdf)")
+    ext = "." + ext.lower()
+    if ext not in EXTENSIONS:
+        allowed = ", ".join(sorted(EXTENSIONS))
+        raise UploadError(f"{filename!r}: unsupported file type {ext} (allowed: {allowed})", status=415)
+    return stem[: MAX_NAME_CHARS - len(ext)] + ext
+
+
+def sniff(data: bytes) -> str | None:
+    """The type the bytes really are: pdf, docx, html, text, or None (something else)."""
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                return "docx" if "word/document.xml" in z.namelist() else None
+        except zipfile.BadZipFile:
+            return None
+    if _HTML_START.match(data[:4096]):
+        return "html"
+    text = decode(data[:65536])
+    if text.strip() and not looks_binary(text):
+        return "text"
+    return None
+
+
+def check(filename: str, data: bytes, max_bytes: int) -> str:
+    """Validate one upload; returns its safe name or raises `UploadError`."""
+    name = safe_name(filename)
+    if not data:
+        raise UploadError(f"{name}: empty file (0 bytes)")
+    if len(data) > max_bytes:
+        raise UploadError(f"{name}: file too large ({len(data) / 2**20:.1f} MB > {max_bytes / 2**20:.0f} MB limit)", status=413)
+    promised = EXTENSIONS[Path(name).suffix.lower()]
+    actual = sniff(data)
+    if actual != promised:
+        what = {"pdf": "a PDF", "docx": "a Word document", "html": "HTML", "text": "plain text"}.get(actual or "", "not a supported format")
+        raise UploadError(f"{name}: the extension says {promised} but the content is {what}", status=415)
+    return name
+
+
+def free_path(folder: Path, name: str) -> Path:
+    """`folder/name`, or `name-2`, `name-3`, ... when that file exists already."""
+    path = folder / name
+    stem, suffix = path.stem, path.suffix
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}{suffix}"
+    return path
+
+
+def write_atomic(folder: Path, name: str, data: bytes) -> Path:
+    """Write under `folder` without ever exposing a partial file or replacing one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = free_path(folder, name)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
