@@ -58,7 +58,7 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
         env = os.environ if env is None else env
         values: dict = {}
         for f in fields(cls):
@@ -74,7 +74,7 @@ class Settings:
                 values[name] = Path(values[name])
         return cls(**values)
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     @property

@@ -8,26 +8,27 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from assistant.answer.extractive import ExtractiveAnswerer
+from assistant.answer.llm import LLMAnswerer, make_chat_model
+from assistant.answer.streaming import answer_events
 from assistant.config import Settings
 from assistant.embed.embedder import Embedder
 from assistant.index.feedback import FeedbackLog
 from assistant.index.filters import Filters
+from assistant.index.snapshot import LexicalIndex
+from assistant.index.store import Store
+from assistant.ingest import uploads
+from assistant.ingest.parsing import content_id
+from assistant.ingest.pipeline import Progress, ingest
+from assistant.models import Answer, Document, IngestReport, Passage, Record
 from assistant.search.followup import contextualize
 from assistant.search.intent import list_intent
-from assistant.ingest.pipeline import Progress, ingest
-from assistant.ingest.parsing import content_id
-from assistant.index.snapshot import LexicalIndex
-from assistant.answer.llm import LLMAnswerer, make_chat_model
-from assistant.models import Answer, Document, IngestReport, Passage, Record
-from assistant.search.retriever import Retriever, check_query
 from assistant.search.records import RecordIndex
-from assistant.index.store import Store
-from assistant.answer.streaming import answer_events
-from assistant.ingest import uploads
+from assistant.search.retriever import Retriever, check_query
 
 
 class Assistant:

@@ -20,16 +20,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from assistant.config import Settings
+from assistant.errors import KeyConfigError
 
 MIN_KEY_CHARS = 16
 LINK_TTL_SECONDS = 24 * 3600
 
 _cache_lock = threading.Lock()
 _file_cache: dict[str, tuple[float, int, tuple[str, ...]]] = {}
-
-
-class KeyConfigError(ValueError):
-    """The configured keys are unusable (missing file, key too short)."""
 
 
 def configured_keys(settings: Settings) -> tuple[str, ...]:
@@ -101,7 +98,7 @@ def _link_key(settings: Settings) -> bytes:
 
 
 def file_signature(settings: Settings, doc_id: str, expires: int) -> str:
-    return hmac.new(_link_key(settings), f"{doc_id}\0{expires}".encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(_link_key(settings), f"{doc_id}\0{expires}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def file_link(settings: Settings, doc_id: str, page: int | None = None, ttl: int = LINK_TTL_SECONDS) -> str:

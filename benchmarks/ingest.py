@@ -80,7 +80,7 @@ def measure(folders: list[str], corpus_dir: str, chunk_size: int | None, chunk_o
         options = dict(index_dir=index, corpus_dir=corpus_dir, chunk_size=chunk_size, chunk_overlap=chunk_overlap)
         a = Assistant(**options)
         started = time.perf_counter()
-        a.embedder.model  # loads it: start-up is not ingest work
+        _ = a.embedder.model  # loads it: start-up is not ingest work
         load_seconds = time.perf_counter() - started
 
         embed_seconds = 0.0

@@ -36,7 +36,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-
 from common import DEFAULT_CORPUS, DEFAULT_QUESTIONS, ROOT, load_questions
 
 

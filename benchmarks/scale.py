@@ -26,14 +26,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from common import DEFAULT_CORPUS, DEFAULT_QUESTIONS, load_questions, machine_load, percentile, table
 
 
 def clone_corpus(a, copy: int, rng: np.random.Generator) -> int:
     """Write one distinct copy of every real document; returns chunks written."""
-    from assistant.models import Chunk
     from assistant.index.store import unpack_sentences
+    from assistant.models import Chunk
 
     written = 0
     for doc in [d for d in a.documents() if "-clone-" not in d.doc_id]:

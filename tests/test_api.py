@@ -21,11 +21,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from badfiles import text_pdf
 
 from assistant.clients.http import Client
 from assistant.models import IngestReport, Passage
-
-from badfiles import text_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingest import uploads
 from assistant import security
-from assistant.config import Settings
-from assistant.models import Answer, Passage
 from assistant.answer.streaming import answer_events, pieces
+from assistant.config import Settings
+from assistant.ingest import uploads
+from assistant.models import Answer, Passage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,7 +99,7 @@ def _docx_bytes(with_document: bool = True) -> bytes:
         (_docx_bytes(with_document=False), None),
         (b"  <!DOCTYPE html><html><body>x</body></html>", "html"),
         (b"<?xml version='1.0'?>\n<html xmlns='x'><body/></html>", "html"),
-        ("Résumé d'évaluation".encode("utf-8"), "text"),
+        ("Résumé d'évaluation".encode(), "text"),
         ("Résumé d'évaluation".encode("latin-1"), "text"),
         (b"# Title\n\nSome *markdown*.", "text"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00", None),

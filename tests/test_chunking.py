@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from assistant.ingest.chunking import chunk_sections
-from assistant.models import Block, Section
 from assistant.ingest.sections import build_sections
+from assistant.models import Block, Section
 
 ILO_SUMMARY = Path(__file__).resolve().parent.parent / "corpus" / (
     "ilo_responsible_value_chains_asia_final_evaluation_2024_summary.txt"
@@ -153,7 +153,7 @@ def test_page_spans_follow_the_blocks():
 
 
 def test_page_broken_paragraph_is_rejoined_and_spans_both_pages():
-    s = section(["Findings"], ["The evaluation found that conditions have been created which lay the basis for", 
+    s = section(["Findings"], ["The evaluation found that conditions have been created which lay the basis for",
                                "the achievement of the objective through sustained interventions."], [6, 7])
     [chunk] = chunk_sections([s], "doc")
     assert chunk.text.count("\n") == 0 and "basis for the achievement" in chunk.text

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -82,7 +82,7 @@ def parse(path: Path, max_pages: int | None = 4) -> ParsedFile:
     return ParsedFile(path=str(path), format="markdown" if path.suffix == ".md" else "text", blocks=blocks)
 
 
-@lru_cache(maxsize=None)
+@cache
 def meta_of(name: str) -> DocumentMetadata:
     return extract_metadata(parse(CORPUS / name))
 

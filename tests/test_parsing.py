@@ -6,13 +6,13 @@ import queue
 import threading
 
 import pytest
+from badfiles import truncated_pdf
 
 from assistant.config import Settings
-from assistant.ingest.pipeline import prepare
-from assistant.ingest.loaders import LoadError
+from assistant.errors import LoadError
 from assistant.ingest import parsing
 from assistant.ingest.parsing import Parser, _Worker, content_id
-from badfiles import truncated_pdf
+from assistant.ingest.pipeline import prepare
 
 NAMES = [
     "iom_hoa_eu_joint_initiative_learning_brief_2023.pdf",

@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from assistant.index.filters import FilterError
-from assistant.search.retriever import QueryError
+from assistant.errors import FilterError, QueryError
 
 IN285 = "Does IOM's instruction IN/285 say anything about climate or the environment?"
 

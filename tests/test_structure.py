@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.models import Block
 from assistant.ingest.sections import build_sections, classify_section, detect_criteria, paragraphs, topic_spans
+from assistant.models import Block
 
 ILO_SUMMARY = Path(__file__).resolve().parent.parent / "corpus" / (
     "ilo_responsible_value_chains_asia_final_evaluation_2024_summary.txt"

@@ -10,7 +10,8 @@ import shutil
 import gradio as gr
 import pytest
 
-from assistant.index.feedback import FeedbackError, FeedbackLog, export_jsonl
+from assistant.errors import FeedbackError
+from assistant.index.feedback import FeedbackLog, export_jsonl
 from assistant.index.filters import Filters
 from assistant.models import Answer, Document, Passage, Record
 from ui import render

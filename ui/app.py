@@ -13,8 +13,8 @@ import gradio as gr
 
 from .chat import build_chat_tab
 from .choices import choices_from
-from .library import build_library_tab
 from .lessons import build_lessons_tab
+from .library import build_library_tab
 
 CSS = """
 :root, .gradio-container { --font: "DejaVu Sans", "Liberation Sans", ui-sans-serif, system-ui, sans-serif;

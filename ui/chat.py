@@ -9,7 +9,8 @@ rendered HTML back.
 from __future__ import annotations
 
 import html
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import gradio as gr
 

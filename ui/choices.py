@@ -7,8 +7,9 @@ which validates it again (the UI adds no rules of its own).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from assistant.models import Document
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from assistant import security

@@ -40,7 +40,7 @@ class Evidence:
     searchable: bool = True  # a word or code to search for, not just stray digits or symbols
 
     @classmethod
-    def gather(cls, question: str, passages: list["Passage"], scored: list["Scored"], lexical: LexicalIndex) -> "Evidence":
+    def gather(cls, question: str, passages: list[Passage], scored: list[Scored], lexical: LexicalIndex) -> Evidence:
         similarity = max((s.similarity for s in scored), default=0.0)
         weights = {forms: lexical.term_weight(forms) for forms in query_terms(question)}
         seen: set[str] = set()

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.answer.abstention import Evidence, judge
-from assistant.search.intent import answer_pattern, list_intent
 from assistant.index.snapshot import LexicalIndex, doc_tokens, query_terms, raw_tokens
+from assistant.index.store import Store
 from assistant.models import Answer, Passage, Record
+from assistant.search.intent import answer_pattern, list_intent
 from assistant.search.records import RecordIndex
 from assistant.search.retriever import ANSWER_BONUS, Candidate, to_passage
-from assistant.index.store import Store
 
 MAX_SENTENCES = 3
 # A sentence's score includes its passage's retrieval score (x 0.5, relative to

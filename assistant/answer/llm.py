@@ -12,7 +12,8 @@ back to the extractive answer with a notice.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 

@@ -11,14 +11,15 @@ bad input raises `ValueError` with the server's message, a refused key
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import httpx
 
-from assistant.serve.schemas import AskResponse, SearchResponse
 from assistant.ingest.pipeline import Progress, discover
 from assistant.models import Answer, Document, FailedFile, IngestReport, Passage, Record
+from assistant.serve.schemas import AskResponse, SearchResponse
 
 
 class ClientError(RuntimeError):
@@ -39,7 +40,7 @@ class Client:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -80,7 +80,7 @@ class Bert:
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
 
-            def split(name):
+            def split(name, x=x, p=p):
                 y = F.linear(x, w[p + f"attention.self.{name}.weight"], w[p + f"attention.self.{name}.bias"])
                 return y.view(n, length, self.heads, head).transpose(1, 2)
 

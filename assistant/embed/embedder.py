@@ -8,15 +8,12 @@ and inner product agree in the store.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future
-from typing import Sequence
 
 import numpy as np
 
-
-class WouldBlock(RuntimeError):
-    """Raised by calls told not to block when they would run slow work (the
-    model, an index rebuild): a server then sends them to a worker thread."""
+from assistant.errors import WouldBlock
 
 
 class Embedder:

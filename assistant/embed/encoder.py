@@ -17,9 +17,9 @@ vectors with each token's character offsets (for late-chunked sentences).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

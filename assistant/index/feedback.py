@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant.models import Answer
+from assistant.errors import FeedbackError
 
 FILE_NAME = "feedback.jsonl"
 MAX_COMMENT = 2000
@@ -27,10 +28,6 @@ RATINGS = ("up", "down")
 _LOCKS: dict[Path, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 _ALIASES = {"like": "up", "liked": "up", "+1": "up", "dislike": "down", "disliked": "down", "-1": "down"}
-
-
-class FeedbackError(ValueError):
-    """A vote we cannot store; the message says what is wrong."""
 
 
 class CitedSource(BaseModel):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from assistant.models import DAC_CRITERIA, DOCUMENT_KINDS, SECTION_TYPES
+from assistant.errors import FilterError
 
 # user-facing key -> (metadata field, is a list field)
 FIELDS: dict[str, tuple[str, bool]] = {
@@ -42,10 +43,6 @@ ALIASES = {
 }
 _CHOICES = {"section_type": SECTION_TYPES, "criterion": DAC_CRITERIA, "kind": DOCUMENT_KINDS}
 _YEAR_RANGE = re.compile(r"^\s*(\d{4})?\s*(?:-|\.\.|–|to)\s*(\d{4})?\s*$")
-
-
-class FilterError(ValueError):
-    """A filter key or value we cannot apply; the message says which and why."""
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from assistant.models import DAC_CRITERIA, Chunk, Section
-from assistant.ingest.sentences import split_spans
 from assistant.ingest.sections import clean, paragraphs, path_criteria, topic_spans
+from assistant.ingest.sentences import split_spans
+from assistant.models import DAC_CRITERIA, Chunk, Section
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _SEPARATORS = ("", " ", "\n\n")  # indexed by `_sep`
@@ -75,8 +75,8 @@ def _units(section: Section, size: int) -> list[_Unit]:
     ):
         starts = [0, *accumulate(len(t) + 1 for t in parts[:-1])]
         span_starts = [offset for offset, _ in spans]
-        for a, z in split_spans(text):
-            for a, b in _split_long(text, a, z, size):
+        for sentence_start, sentence_end in split_spans(text):
+            for a, b in _split_long(text, sentence_start, sentence_end, size):
                 pages = [blk.page for blk in group[bisect_right(starts, a) - 1 : bisect_right(starts, b - 1)]]
                 pages = [p for p in pages if p is not None]
                 topic = bisect_right(span_starts, a) - 1

@@ -24,11 +24,12 @@ import queue
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from assistant.config import Settings
-from assistant.ingest.loaders import LoadError, read
+from assistant.errors import LoadError, ParseError
+from assistant.ingest.loaders import read
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +44,6 @@ Parsed = tuple[bytes, str, tuple | None]
 
 def content_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:24]
-
-
-class ParseError(Exception):
-    """An unexpected error from parsing in a worker, under the name of the exception raised there."""
-
-    def __init__(self, type_name: str, message: str):
-        super().__init__(message)
-        self.type_name = type_name
 
 
 class Parser:
@@ -128,7 +121,9 @@ class Parser:
             self.finished.notify_all()
 
     def _here(self, path: Path, data: bytes, doc_id: str) -> Parsed | BaseException:
-        from assistant.ingest.pipeline import prepare  # what the workers run too (parse_worker.py); ingest imports this module
+        from assistant.ingest.pipeline import (
+            prepare,  # what the workers run too (parse_worker.py); ingest imports this module
+        )
 
         try:
             found: list = []

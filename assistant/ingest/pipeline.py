@@ -10,25 +10,26 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 
-from assistant.ingest.chunking import chunk_sections
 from assistant.config import Settings
 from assistant.embed.embedder import Embedder, passage_context
-from assistant.ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
-from assistant.ingest.metadata import extract_metadata
-from assistant.models import Chunk, Document, FailedFile, IngestReport, SectionInfo
-from assistant.ingest.parsing import ParseError, Parser
-from assistant.search import records as records_store
-from assistant.ingest.records import extract_records
-from assistant.ingest.sentences import split_spans
+from assistant.errors import LoadError, ParseError
 from assistant.index.store import COMPLETE, Store
+from assistant.ingest.chunking import chunk_sections
+from assistant.ingest.loaders import SUPPORTED_SUFFIXES, load
+from assistant.ingest.metadata import extract_metadata
+from assistant.ingest.parsing import Parser
+from assistant.ingest.records import extract_records
 from assistant.ingest.sections import build_sections
+from assistant.ingest.sentences import split_spans
+from assistant.models import Chunk, Document, FailedFile, IngestReport, SectionInfo
+from assistant.search import records as records_store
 
 SKIPPED_NAMES = {"catalog.csv"}
 
@@ -88,7 +89,7 @@ def prepare(
         chunks=len(chunks),
         sections=_section_infos(chunks),
         size_bytes=len(data),
-        ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     if records_out is not None:
         records_out.extend(extract_records(doc, sections))

@@ -19,6 +19,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+from assistant.errors import UploadError
 from assistant.ingest.cleaning import decode, looks_binary
 
 UPLOAD_FOLDER = "uploads"
@@ -37,14 +38,6 @@ EXTENSIONS = {
     ".markdown": "text",
 }
 _HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]", re.I | re.S)
-
-
-class UploadError(ValueError):
-    """An upload we refuse; the message says why. `status` is the HTTP code it maps to."""
-
-    def __init__(self, message: str, status: int = 422):
-        super().__init__(message)
-        self.status = status
 
 
 def safe_name(filename: str) -> str:

@@ -13,6 +13,8 @@ import signal
 import sys
 from pathlib import Path
 
+from assistant.errors import LoadError
+
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it closes our stdin
@@ -22,7 +24,6 @@ def main() -> None:
     settings = pickle.load(jobs)
 
     from assistant.ingest.pipeline import prepare
-    from assistant.ingest.loaders import LoadError
 
     _send(results, ("ready",))
     while True:

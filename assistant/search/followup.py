@@ -9,7 +9,8 @@ together with the previous question, so its subject comes along.
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 _LEANS_ON_CONTEXT = re.compile(
     r"^(?:and|also|but|so|what about|how about|et|mais|aussi|what else|anything else|same for)\b"

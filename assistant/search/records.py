@@ -20,15 +20,17 @@ from __future__ import annotations
 import csv
 import io
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
-from assistant.index.filters import FilterError, Filters
-from assistant.models import RECORD_TYPES, Document, Record
+from assistant.errors import FilterError
+from assistant.index.filters import Filters
 from assistant.index.store import document_metadata
+from assistant.models import RECORD_TYPES, Document, Record
 
 RECORDS_VERSION = 1  # bump when extraction changes: ingest re-extracts older documents
 MAX_K = 500
@@ -140,10 +142,10 @@ def backfill(store, embedder, settings, known: Iterable[str] | None = None) -> l
     Re-parses each file (chunks and their vectors are left alone). Returns
     (path, error) for files that could not be read; they are retried next run.
     """
-    from assistant.ingest.parsing import content_id
-    from assistant.ingest.loaders import load, read
-    from assistant.ingest.records import extract_records
     from assistant.index.store import COMPLETE
+    from assistant.ingest.loaders import load, read
+    from assistant.ingest.parsing import content_id
+    from assistant.ingest.records import extract_records
     from assistant.ingest.sections import build_sections
 
     wanted = set(known) if known is not None else None

@@ -29,13 +29,14 @@ from typing import Any
 
 import numpy as np
 
-from assistant.embed.embedder import Embedder, WouldBlock
+from assistant.embed.embedder import Embedder
+from assistant.errors import QueryError, WouldBlock
 from assistant.index.filters import Filters
-from assistant.search.intent import answer_pattern, document_kinds, section_types
 from assistant.index.snapshot import _WORD, LexicalIndex, query_tokens, raw_tokens, top_k
-from assistant.models import Passage
 from assistant.index.store import Store
 from assistant.ingest.sections import detect_criteria
+from assistant.models import Passage
+from assistant.search.intent import answer_pattern, document_kinds, section_types
 
 CANDIDATES = 100
 WEIGHTS = {"dense": 1.0, "lexical": 0.5, "sentence": 0.5}
@@ -98,10 +99,6 @@ FAMILY_OVERLAP = 0.5
 CRITERION_BONUS = 0.2
 MAX_QUERY_CHARS = 2000
 MAX_K = 100
-
-
-class QueryError(ValueError):
-    """A query we will not run; the message says why."""
 
 
 @dataclass

@@ -18,9 +18,9 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Iterator
 
 from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Query, Request, Security, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -28,6 +28,11 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Stre
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant import security
+from assistant.config import Settings
+from assistant.errors import UploadError, WouldBlock
+from assistant.index.feedback import FeedbackEntry
+from assistant.ingest.parsing import content_id
+from assistant.models import Document, IngestReport, Record, RecordType
 from assistant.serve.schemas import (
     AskRequest,
     AskResponse,
@@ -39,12 +44,6 @@ from assistant.serve.schemas import (
     SearchRequest,
     SearchResponse,
 )
-from assistant.index.feedback import FeedbackEntry
-from assistant.config import Settings
-from assistant.embed.embedder import WouldBlock
-from assistant.ingest.parsing import content_id
-from assistant.models import Document, IngestReport, Record, RecordType
-from assistant.ingest.uploads import UploadError
 
 log = logging.getLogger("eval_assistant.api")
 

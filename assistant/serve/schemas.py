@@ -57,7 +57,7 @@ class AskResponse(BaseModel):
     took_ms: float
 
     @classmethod
-    def of(cls, answer: Answer, took_ms: float) -> "AskResponse":
+    def of(cls, answer: Answer, took_ms: float) -> AskResponse:
         return cls(
             question=answer.question,
             answer=answer.text,

@@ -14,18 +14,9 @@ import io
 import zipfile
 from pathlib import Path
 
+from assistant.errors import LoadError
 from assistant.ingest.cleaning import decode, looks_binary, split_long
 from assistant.models import Block, ParsedFile
-
-
-class LoadError(Exception):
-    """A file that cannot be loaded; `str()` names the file and the reason."""
-
-    def __init__(self, path: str | Path, reason: str):
-        self.path = str(path)
-        self.reason = reason
-        super().__init__(f"{Path(path).name}: {reason}")
-
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})

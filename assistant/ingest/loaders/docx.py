@@ -17,9 +17,10 @@ import docx
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from assistant.errors import LoadError
 from assistant.ingest.cleaning import fix_text
+from assistant.ingest.loaders import headings
 from assistant.models import Block, ParsedFile
-from assistant.ingest.loaders import LoadError, headings
 
 _HEADING_STYLE = re.compile(r"^(?:heading|titre|título|titolo|überschrift|kop)\s*(\d)$", re.I)
 

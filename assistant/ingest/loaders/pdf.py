@@ -35,9 +35,10 @@ from typing import NamedTuple
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from assistant.errors import LoadError
 from assistant.ingest.cleaning import ends_sentence, fix_text, is_page_number, join_lines, running_lines, vocabulary
+from assistant.ingest.loaders import headings
 from assistant.models import Block, ParsedFile
-from assistant.ingest.loaders import LoadError, headings
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.ingest.cleaning import ends_sentence, fix_text, join_lines, running_lines, strip_tags, vocabulary
-from assistant.models import Block, ParsedFile
 from assistant.ingest.loaders import headings
+from assistant.models import Block, ParsedFile
 
 _PAGE_MARK = re.compile(r"<!--\s*page\s+(\d{1,5})\s*-->", re.I)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
