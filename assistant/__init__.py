@@ -1,21 +1,48 @@
-"""Evaluation Assistant: cited answers over evaluation reports."""
+"""Evaluation Assistant: cited answers over evaluation reports.
 
-from assistant import config as _config  # noqa: F401  (switches off telemetry before anything else loads)
+The public surface: `Assistant` (local) and `Client` (a remote server) offer
+the same methods (`Service`), returning the same models. Names load on first
+use, so a parse worker importing the package does not pay for search.
+"""
 
-__all__ = ["Assistant", "Answer", "Chunk", "Document", "IngestReport", "Passage", "WouldBlock"]
-__version__ = "0.1.0"
+from assistant import config as _config  # switches off telemetry before anything else loads
 
-_HOMES = {"Assistant": "core", "WouldBlock": "embed.embedder", "Answer": "models", "Chunk": "models",
-          "Document": "models", "IngestReport": "models", "Passage": "models"}
+__version__ = _config.VERSION
+
+__all__ = [
+    "Answer",
+    "Assistant",
+    "Chunk",
+    "Client",
+    "Document",
+    "IngestReport",
+    "Passage",
+    "Record",
+    "Service",
+    "Settings",
+    "WouldBlock",
+]
+
+_HOMES = {
+    "Assistant": "assistant.core",
+    "Client": "assistant.clients.http",
+    "Service": "assistant.service",
+    "Settings": "assistant.config",
+    "WouldBlock": "assistant.errors",
+    "Answer": "assistant.models",
+    "Chunk": "assistant.models",
+    "Document": "assistant.models",
+    "IngestReport": "assistant.models",
+    "Passage": "assistant.models",
+    "Record": "assistant.models",
+}
 
 
-def __getattr__(name: str):
-    """The public names, imported on first use: a parse worker (parse_worker.py) imports
-    the package, and need not pay for the retrieval and answering modules."""
+def __getattr__(name: str) -> object:
     if name in _HOMES:
         from importlib import import_module
 
-        value = getattr(import_module(f".{_HOMES[name]}", __name__), name)
+        value = getattr(import_module(_HOMES[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -199,7 +199,8 @@ def _ask(assistant, args) -> int:
 
 
 def _lessons(assistant, args) -> int:
-    from assistant.search.records import LABELS, records_to_csv
+    from assistant.export import records_to_csv
+    from assistant.models import RECORD_LABELS
 
     records = assistant.lessons(args.query, type=args.type, filters=_filters(args.filter), k=args.k)
     if args.csv:
@@ -209,7 +210,7 @@ def _lessons(assistant, args) -> int:
         print(json.dumps([r.model_dump() for r in records], indent=2, ensure_ascii=False))
         return 0
     for r in records:
-        head = f"{LABELS[r.type]} {r.number or ''}".strip()
+        head = f"{RECORD_LABELS[r.type]} {r.number or ''}".strip()
         page = f", p. {r.page}" if r.page is not None else ""
         score = f"  (score {r.score:.3f})" if args.query else ""
         print(f"{head}: {r.title or ''}\n    {r.document_title or r.source} ({r.source}{page}){score}\n"
@@ -241,7 +242,7 @@ def _serve(assistant, args) -> int:
     import torch
     import uvicorn
 
-    from assistant.serve.api import create_app
+    from assistant.serve.app import create_app
 
     # One torch thread per request: requests run side by side in the threadpool,
     # and two intra-op threads per query on two busy cores made a query

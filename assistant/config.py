@@ -25,6 +25,18 @@ for _key, _value in {
     os.environ.setdefault(_key, _value)
 
 PREFIX = "ASSISTANT_"
+VERSION = "0.1.0"  # a plain checkout's version; an installed package reports its own
+
+
+def version() -> str:
+    """The installed package's version, else the checkout's."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("eval-assistant")
+    except PackageNotFoundError:
+        return VERSION
 
 
 def _default_model() -> str:

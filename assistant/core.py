@@ -12,23 +12,27 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from assistant.answer.base import Answerer
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm import LLMAnswerer, make_chat_model
 from assistant.answer.streaming import answer_events
 from assistant.config import Settings
 from assistant.embed.embedder import Embedder
+from assistant.errors import UploadError
 from assistant.index.feedback import FeedbackLog
 from assistant.index.filters import Filters
-from assistant.index.snapshot import LexicalIndex
+from assistant.index.snapshot import Snapshot
 from assistant.index.store import Store
 from assistant.ingest import uploads
-from assistant.ingest.parsing import content_id
-from assistant.ingest.pipeline import Progress, ingest
-from assistant.models import Answer, Document, IngestReport, Passage, Record
+from assistant.ingest.pipeline import ingest
+from assistant.models import Answer, Document, IngestReport, Passage, Progress, Record, StreamEvent, content_id
 from assistant.search.followup import contextualize
 from assistant.search.intent import list_intent
+from assistant.search.query import check_query
 from assistant.search.records import RecordIndex
-from assistant.search.retriever import Retriever, check_query
+from assistant.search.retriever import Retriever
+
+__all__ = ["Assistant"]
 
 
 class Assistant:
@@ -47,12 +51,12 @@ class Assistant:
         self.settings = base.with_(**overrides)
         self.store = Store(self.settings)
         self.embedder = Embedder(self.settings.model_name, batch_size=self.settings.embed_batch)
-        self.lexical = LexicalIndex(self.store)
-        self.retriever = Retriever(self.store, self.embedder, self.lexical)
+        self.snapshot = Snapshot(self.store)
+        self.retriever = Retriever(self.store, self.embedder, self.snapshot)
         self._records = RecordIndex(self.store, self.embedder)
-        extractive = ExtractiveAnswerer(self.store, self.lexical, self._records)
+        extractive = ExtractiveAnswerer(self.snapshot, self._records)
         chat_model = chat_model if chat_model is not None else make_chat_model(self.settings)
-        self.answerer = LLMAnswerer(chat_model, extractive) if chat_model is not None else extractive
+        self.answerer: Answerer = LLMAnswerer(chat_model, extractive) if chat_model is not None else extractive
         self._write_lock = threading.Lock()
 
     def ingest(
@@ -67,10 +71,14 @@ class Assistant:
             try:
                 return ingest(targets, self.store, self.embedder, self.settings, prune=prune, progress=progress)
             finally:
-                self.lexical.invalidate()
+                self.snapshot.invalidate()
 
     def documents(self) -> list[Document]:
         return self.store.documents()
+
+    def chunk_count(self) -> int:
+        """Chunks in the index (every document's, complete or being written)."""
+        return self.store.count()
 
     def document(self, doc_id: str) -> Document | None:
         return self.store.document(self._resolve(doc_id))
@@ -81,7 +89,7 @@ class Assistant:
             try:
                 return self.store.remove(self._resolve(doc_id))
             finally:
-                self.lexical.invalidate()
+                self.snapshot.invalidate()
 
     def feedback(self, question: str, answer: Answer | dict, rating: str, comment: str | None = None) -> str:
         """Store a like ("up") or dislike ("down") on an answer; returns the vote's id.
@@ -103,7 +111,7 @@ class Assistant:
     def add_file(self, filename: str, data: bytes) -> IngestReport:
         """Save an uploaded file under `<corpus>/uploads/` and index it.
 
-        Raises `uploads.UploadError` (a ValueError) with the reason for a bad
+        Raises `UploadError` (a ValueError) with the reason for a bad
         name, size or type, or a file the loader rejects; then nothing is
         left on disk and the index is as it was. Content already indexed is
         not saved twice: the report says `unchanged`.
@@ -112,7 +120,7 @@ class Assistant:
         with self._write_lock:
             if self.store.document(content_id(data)) is not None:
                 docs = self.store.documents()
-                return IngestReport(unchanged=1, documents=len(docs), chunks=self.store.count(),
+                return IngestReport(unchanged=1, documents=len(docs), chunks=self.chunk_count(),
                                     pages=sum(d.pages or 0 for d in docs))
             path = uploads.write_atomic(Path(self.settings.corpus_dir) / uploads.UPLOAD_FOLDER, name, data)
             try:
@@ -121,11 +129,11 @@ class Assistant:
                 path.unlink(missing_ok=True)
                 raise
             finally:
-                self.lexical.invalidate()
+                self.snapshot.invalidate()
             if report.failed:
                 path.unlink(missing_ok=True)
                 reason = report.failed[0].error.removeprefix(f"{path.name}: ")
-                raise uploads.UploadError(f"{name}: {reason}")
+                raise UploadError(f"{name}: {reason}")
             return report
 
     def lessons(
@@ -174,7 +182,7 @@ class Assistant:
         k: int = 6,
         filters: dict | Filters | None = None,
         history: list | None = None,
-    ) -> Iterator[dict]:
+    ) -> Iterator[StreamEvent]:
         """`ask`, as events: `{"event": "delta", "text"}` pieces, then one
         `{"event": "answer", "answer": Answer}` whose text is authoritative.
 
@@ -186,7 +194,7 @@ class Assistant:
         parsed = filters if isinstance(filters, Filters) else Filters.parse(filters)
         query = contextualize(question, history)
 
-        def events() -> Iterator[dict]:
+        def events() -> Iterator[StreamEvent]:
             passages = self._passages_for(question, query, k, parsed)
             retrieved = time.perf_counter()
             qvec = self.embedder.embed_query(query)

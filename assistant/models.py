@@ -8,7 +8,9 @@ serve the very same shapes the Python API returns.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import hashlib
+from collections.abc import Callable
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -199,6 +201,8 @@ class Answer(BaseModel):
 
 RECORD_TYPES = ("lesson", "good_practice", "recommendation", "management_response")
 RecordType = Literal["lesson", "good_practice", "recommendation", "management_response"]
+RECORD_LABELS = {"lesson": "Lesson learned", "good_practice": "Good practice",
+                 "recommendation": "Recommendation", "management_response": "Management response"}
 
 
 class Record(BaseModel):
@@ -219,3 +223,27 @@ class Record(BaseModel):
     page: int | None = None
     section: str = ""
     score: float = 0.0
+
+
+class DeltaEvent(TypedDict):
+    """A piece of an answer as it is produced; the pieces join to the answer's text."""
+
+    event: Literal["delta"]
+    text: str
+
+
+class AnswerEvent(TypedDict):
+    """The last event of a stream: the checked answer, whose text is authoritative."""
+
+    event: Literal["answer"]
+    answer: Answer
+
+
+StreamEvent = DeltaEvent | AnswerEvent
+
+Progress = Callable[[str, int, int], None]  # (file name, files done, files total)
+
+
+def content_id(data: bytes) -> str:
+    """A document's id: its content's hash, so an unchanged file is known at a glance."""
+    return hashlib.sha256(data).hexdigest()[:24]

@@ -156,7 +156,7 @@ def test_without_keys_configured_writes_are_refused(tmp_path):
     from fastapi.testclient import TestClient
 
     from assistant import Assistant
-    from assistant.serve.api import create_app
+    from assistant.serve.app import create_app
 
     app = create_app(Assistant(index_dir=tmp_path / "index", corpus_dir=tmp_path, api_keys=""), ui=False)
     with TestClient(app) as http:

@@ -214,12 +214,12 @@ def _serve(monkeypatch, tmp_path, *args: str) -> tuple[int, list[dict]]:
     import torch
     import uvicorn
 
-    import assistant.serve.api
+    import assistant.serve.app
 
     calls: list[dict] = []
     monkeypatch.setattr(torch, "set_num_threads", lambda n: calls.append({"torch_threads": n}))
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
-    monkeypatch.setattr(assistant.serve.api, "create_app", lambda a, ui=True: "app")
+    monkeypatch.setattr(assistant.serve.app, "create_app", lambda a, ui=True: "app")
     monkeypatch.delenv("ASSISTANT_API_KEYS", raising=False)
     monkeypatch.delenv("ASSISTANT_API_KEYS_FILE", raising=False)
     from assistant.cli import main

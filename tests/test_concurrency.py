@@ -12,7 +12,9 @@ import pytest
 
 from assistant.config import Settings
 from assistant.embed.embedder import Embedder
-from assistant.search.retriever import Candidate, FairGate, _shingles, collapse_duplicates, overlaps
+from assistant.search.candidates import Candidate
+from assistant.search.dedupe import _shingles, collapse_duplicates, overlaps
+from assistant.search.gate import FairGate
 
 QUERIES = [f"What did the evaluation find about topic number {i}?" for i in range(12)]
 
@@ -140,7 +142,7 @@ def test_exact_in_memory_dense_search_agrees_with_chromas(indexed):
     for query, filters in [("forced labour in the fishing sector", None), ("gender equality", {"organisation": "ILO"})]:
         parsed = Filters.parse(filters)
         vector = a.embedder.embed_query(query)
-        scanned = a.lexical.nearest(vector, 20, parsed)
+        scanned = a.snapshot.nearest(vector, 20, parsed)
         assert scanned is not None and len(scanned) == 20
         chroma = a.store.query_ids(vector, 20, parsed.where())
         # HNSW is approximate, the scan exact: never a worse score at any rank, mostly the same chunks
@@ -152,19 +154,19 @@ def test_exact_in_memory_dense_search_agrees_with_chromas(indexed):
             if chunk_id in found:
                 assert abs(found[chunk_id] - approx) < 1e-4
         if filters:
-            rows = a.lexical.rows([c for c, _ in scanned])
+            rows = a.snapshot.rows([c for c, _ in scanned])
             assert all(meta["organisation"] == "ILO" for _, meta in rows.values())
 
 
 def test_search_falls_back_to_chroma_when_the_copy_is_too_big_to_scan(indexed, monkeypatch):
-    import assistant.index.snapshot as lexical
+    import assistant.index.snapshot as snapshot_module
     from assistant.search.retriever import Retriever
 
     a, _ = indexed
     query = "What did the evaluation recommend on social dialogue?"
     scanned = [p.chunk_id for p in a.search(query, k=5)]
-    monkeypatch.setattr(lexical, "EXACT_DENSE_MAX", 10)
-    big = lexical.LexicalIndex(a.store)  # built past the limit: float16 copy, no scan
+    monkeypatch.setattr(snapshot_module, "EXACT_DENSE_MAX", 10)
+    big = snapshot_module.Snapshot(a.store)  # built past the limit: float16 copy, no scan
     assert big.nearest(a.embedder.embed_query(query), 5) is None
     assert [p.chunk_id for p in Retriever(a.store, a.embedder, big).search(query, k=5)] == scanned
 
@@ -179,8 +181,8 @@ def test_a_non_blocking_search_refuses_slow_work_and_agrees_when_warm(indexed):
         a.search(query, block=False)  # never embedded
     blocking = [p.chunk_id for p in a.search(query)]
     assert [p.chunk_id for p in a.search(query, block=False)] == blocking  # warm now
-    a.lexical._key = frozenset()  # as if another process had changed the documents
-    a.lexical.invalidate()
+    a.snapshot._key = frozenset()  # as if another process had changed the documents
+    a.snapshot.invalidate()
     try:
         with pytest.raises(WouldBlock):
             a.search(query, block=False)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.index.store import unpack_sentences
+from assistant.index.packing import unpack_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 

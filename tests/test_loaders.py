@@ -11,8 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from assistant.errors import LoadError
+from assistant.files import SUPPORTED_SUFFIXES
 from assistant.ingest.cleaning import fix_text, join_lines, running_lines, split_long, vocabulary
-from assistant.ingest.loaders import SUPPORTED_SUFFIXES, load
+from assistant.ingest.loaders import load
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 MDS = CORPUS / "iom_migration_data_strategy_eval_case_study_asia_pacific_2025.pdf"

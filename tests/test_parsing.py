@@ -11,8 +11,9 @@ from badfiles import truncated_pdf
 from assistant.config import Settings
 from assistant.errors import LoadError
 from assistant.ingest import parsing
-from assistant.ingest.parsing import Parser, _Worker, content_id
-from assistant.ingest.pipeline import prepare
+from assistant.ingest.parsing import Parser, _Worker
+from assistant.ingest.prepare import prepare
+from assistant.models import content_id
 
 NAMES = [
     "iom_hoa_eu_joint_initiative_learning_brief_2023.pdf",
@@ -41,9 +42,7 @@ class _Results:
 
 def _here(path, settings):
     data = path.read_bytes()
-    found: list = []
-    doc, chunks = prepare(path, data, content_id(data), settings, records_out=found)
-    return doc, chunks, found
+    return prepare(path, data, content_id(data), settings)
 
 
 def _same(a, b):

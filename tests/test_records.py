@@ -10,11 +10,11 @@ from openpyxl import load_workbook
 
 from assistant import Assistant
 from assistant.cli import main as cli
+from assistant.export import records_from_csv, records_to_csv, records_to_xlsx
 from assistant.ingest.loaders import load
 from assistant.ingest.records import extract_records
 from assistant.ingest.sections import build_sections
 from assistant.models import Block, Document
-from assistant.search.records import records_from_csv, records_to_csv, records_to_xlsx
 
 ILO = "ilo_responsible_value_chains_asia_final_evaluation_2024_summary.txt"
 AAP = "iom_aap_evaluation_report_2024.pdf"

@@ -28,12 +28,13 @@ def test_acronym_query_finds_it(indexed):
 
 
 def test_focus_drops_the_words_of_the_report_the_question_names(indexed):
-    from assistant.search.retriever import focus_query, leading_report
+    from assistant.search.focus import focus_query, leading_report
+    from assistant.search.lexical import bm25_scores, top_k
 
     assistant, _ = indexed
-    lexical = assistant.lexical
+    lexical = assistant.snapshot
     question = "How many people from crisis-hit communities took part when IOM was drafting its accountability framework?"
-    doc = leading_report(lexical, lexical.search(question, 100))
+    doc = leading_report(lexical, top_k(bm25_scores(lexical, question), 100))
     assert doc == next(m["doc_id"] for m in lexical.metas if m["source"] == "iom_aap_evaluation_report_2024.pdf")
     focused = focus_query(question, lexical, doc)
     assert "accountability" not in focused and "crisis-hit" in focused
@@ -65,7 +66,8 @@ def test_a_named_kind_stays_within_the_reports_family(indexed):
 
 
 def test_report_families_by_title():
-    from assistant.search.retriever import Candidate, same_family
+    from assistant.search.candidates import Candidate
+    from assistant.search.ranking import same_family
 
     def cand(title):
         return Candidate(chunk_id=title, text="", meta={"title": title})
@@ -80,7 +82,8 @@ def test_report_families_by_title():
 
 
 def test_english_evaluation_words_are_also_searched_in_french():
-    from assistant.index.snapshot import doc_tokens, translated_tokens
+    from assistant.index.tokens import doc_tokens
+    from assistant.search.glossary import translated_tokens
 
     tokens = translated_tokens("What was learned about sustainability and the training of border officials?")
     for french in ("durabilité", "formation", "frontière"):

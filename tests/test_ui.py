@@ -11,7 +11,8 @@ import gradio as gr
 import pytest
 
 from assistant.errors import FeedbackError
-from assistant.index.feedback import FeedbackLog, export_jsonl
+from assistant.export import export_jsonl
+from assistant.index.feedback import FeedbackLog
 from assistant.index.filters import Filters
 from assistant.models import Answer, Document, Passage, Record
 from ui import render

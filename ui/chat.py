@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.index.feedback import export_jsonl
+from assistant.export import export_jsonl
 from assistant.models import Answer
 
 from .choices import Choices, build_filters, describe_filters

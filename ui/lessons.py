@@ -1,7 +1,7 @@
 """The lessons tab: evaluation records across reports, searchable and exportable.
 
 Rows come from `Assistant.lessons` (its search and filters), exports from
-`assistant.records` (`records_to_csv` / `records_to_xlsx`); this module only
+`assistant.export` (`records_to_csv` / `records_to_xlsx`); this module only
 lays them out. Both export buttons always hold the rows currently shown, so
 what a donor downloads is what they see.
 """
@@ -13,18 +13,13 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.models import Record
+from assistant.models import RECORD_LABELS, Record
 
 from .choices import Choices, build_filters
 from .exports import export_folder
 from .render import file_url
 
-TYPE_LABELS = {
-    "lesson": "Lesson learned",
-    "good_practice": "Good practice",
-    "recommendation": "Recommendation",
-    "management_response": "Management response",
-}
+TYPE_LABELS = RECORD_LABELS
 SHORT_LABELS = {"management_response": "Mgmt response"}  # keeps the table's type column narrow
 HEADERS = ["Type", "No.", "Text", "Document", "Organisation", "Country", "Year", "Page"]
 TABLE_TEXT_CHARS = 260
@@ -84,7 +79,7 @@ def search_records(assistant, query, rtype, org, country, year_from, year_to) ->
 
 def export_files(records: list[Record]) -> tuple[str | None, str | None]:
     """The shown rows as CSV and Excel files, through the records module."""
-    from assistant.search.records import records_to_csv, records_to_xlsx
+    from assistant.export import records_to_csv, records_to_xlsx
 
     folder = export_folder()
     csv_path = folder / "evaluation_records.csv"

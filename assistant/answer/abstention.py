@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from assistant.index.snapshot import STOPWORDS, LexicalIndex, query_terms, query_tokens
+from assistant.answer.base import Scored
+from assistant.index.snapshot import Snapshot
+from assistant.index.tokens import STOPWORDS, query_terms, query_tokens
+from assistant.models import Passage
 
-if TYPE_CHECKING:
-    from assistant.answer.extractive import Scored
-    from assistant.models import Passage
-
-# Calibrated on benchmarks/dev_questions.jsonl (see README, "Abstention").
+# Calibrated on the dev questions' unanswerable items (docs/experiments.md, "Answers").
 MIN_SIMILARITY = 0.40
 MIN_COVERAGE = 0.45
 
@@ -40,16 +38,16 @@ class Evidence:
     searchable: bool = True  # a word or code to search for, not just stray digits or symbols
 
     @classmethod
-    def gather(cls, question: str, passages: list[Passage], scored: list[Scored], lexical: LexicalIndex) -> Evidence:
+    def gather(cls, question: str, passages: list[Passage], scored: list[Scored], snapshot: Snapshot) -> Evidence:
         similarity = max((s.similarity for s in scored), default=0.0)
-        weights = {forms: lexical.term_weight(forms) for forms in query_terms(question)}
+        weights = {forms: snapshot.term_weight(forms) for forms in query_terms(question)}
         seen: set[str] = set()
         for p in passages:
             seen.update(query_tokens(f"{p.title} {p.section} {p.text}"))  # both stemmings, as the question's
         total = sum(weights.values()) or 1.0
         coverage = sum(w for forms, w in weights.items() if forms & seen) / total
         searchable = any(_searchable(form) for forms in weights for form in forms)
-        return cls(similarity, coverage, unknown_names(question, lexical), searchable)
+        return cls(similarity, coverage, unknown_names(question, snapshot), searchable)
 
 
 def _searchable(term: str) -> bool:
@@ -74,7 +72,7 @@ def judge(e: Evidence) -> Verdict:
     return Verdict(True)
 
 
-def unknown_names(question: str, lexical: LexicalIndex) -> list[str]:
+def unknown_names(question: str, snapshot: Snapshot) -> list[str]:
     """Name-like words of the question (capitalised mid-sentence, acronyms,
     codes) that occur nowhere in the corpus."""
     out: list[str] = []
@@ -86,6 +84,6 @@ def unknown_names(question: str, lexical: LexicalIndex) -> list[str]:
         name_like = (word[0].isupper() and not starts_sentence) or word.isupper() or any(c.isdigit() for c in word)
         if not name_like:
             continue
-        if not any(lexical.has_term(t) for t in query_tokens(word)):
+        if not any(snapshot.has_term(t) for t in query_tokens(word)):
             out.append(word)
     return out

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from assistant.answer.abstention import Evidence, judge
-from assistant.answer.extractive import ExtractiveAnswerer, not_found
+from assistant.answer.base import not_found
+from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.config import Settings
 from assistant.models import Answer, Passage
 
@@ -85,7 +86,7 @@ class LLMAnswerer:
     def stream(self, question: str, qvec: np.ndarray, passages: list[Passage]) -> Iterator[str | Answer]:
         """Text pieces as the model writes them, then the checked `Answer`."""
         scored = self.extractive.score_sentences(question, qvec, passages)
-        verdict = judge(Evidence.gather(question, passages, scored, self.extractive.lexical))
+        verdict = judge(Evidence.gather(question, passages, scored, self.extractive.snapshot))
         if not verdict.found:
             yield not_found(question, passages, verdict.reason)
             return

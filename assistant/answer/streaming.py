@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 
-from assistant.models import Answer, Passage
+from assistant.answer.base import Answerer
+from assistant.models import Answer, AnswerEvent, DeltaEvent, Passage, StreamEvent
 
 # A sentence ends after its citation marker(s); list answers go a line at a time.
 _PIECE = re.compile(r".+?(?:\[\d+\](?:\s*\[\d+\])*(?:\s*\(\d+ of \d+ reports\))?|$)(?:\s+|$)", re.S)
@@ -30,24 +30,20 @@ def pieces(text: str) -> list[str]:
     return out
 
 
-def answer_events(answerer: Any, question: str, qvec: np.ndarray, passages: list[Passage]) -> Iterator[dict]:
-    """`{"event": "delta", "text"}` pieces, then one `{"event": "answer", "answer": Answer}`."""
-    stream = getattr(answerer, "stream", None)
+def answer_events(answerer: Answerer, question: str, qvec: np.ndarray, passages: list[Passage]) -> Iterator[StreamEvent]:
+    """`delta` pieces, then one `answer` event with the checked `Answer`."""
     streamed = False
     answer: Answer | None = None
-    if stream is None:
-        answer = answerer.answer(question, qvec, passages)
-    else:
-        for event in stream(question, qvec, passages):
-            if isinstance(event, Answer):
-                answer = event
-                break
-            if event:
-                streamed = True
-                yield {"event": "delta", "text": event}
-        if answer is None:
-            raise RuntimeError("answer stream ended without an answer")
+    for event in answerer.stream(question, qvec, passages):
+        if isinstance(event, Answer):
+            answer = event
+            break
+        if event:
+            streamed = True
+            yield DeltaEvent(event="delta", text=event)
+    if answer is None:
+        raise RuntimeError("answer stream ended without an answer")
     if not streamed:  # extractive, or an LLM that abstained or fell back before writing
         for piece in pieces(answer.text):
-            yield {"event": "delta", "text": piece}
-    yield {"event": "answer", "answer": answer}
+            yield DeltaEvent(event="delta", text=piece)
+    yield AnswerEvent(event="answer", answer=answer)

@@ -17,8 +17,19 @@ from typing import Any
 
 import httpx
 
-from assistant.ingest.pipeline import Progress, discover
-from assistant.models import Answer, Document, FailedFile, IngestReport, Passage, Record
+from assistant.files import discover
+from assistant.models import (
+    Answer,
+    AnswerEvent,
+    DeltaEvent,
+    Document,
+    FailedFile,
+    IngestReport,
+    Passage,
+    Progress,
+    Record,
+    StreamEvent,
+)
 from assistant.serve.schemas import AskResponse, SearchResponse
 
 
@@ -61,7 +72,7 @@ class Client:
 
     def ask_stream(
         self, question: str, k: int = 6, filters: dict | None = None, history: list | None = None
-    ) -> Iterator[dict]:
+    ) -> Iterator[StreamEvent]:
         """The `Assistant.ask_stream` events, read from the server's SSE stream."""
         body = _ask_body(question, k, filters, history, stream=True)
         with self._http.stream("POST", "/api/ask", json=body) as response:
@@ -70,9 +81,9 @@ class Client:
                 _raise_for(response)
             for event, data in _sse_events(response.iter_lines()):
                 if event == "delta":
-                    yield {"event": "delta", "text": data["text"]}
+                    yield DeltaEvent(event="delta", text=data["text"])
                 elif event == "answer":
-                    yield {"event": "answer", "answer": AskResponse.model_validate(data).to_answer()}
+                    yield AnswerEvent(event="answer", answer=AskResponse.model_validate(data).to_answer())
                 elif event == "error":
                     raise ClientError(500, data.get("detail", "stream failed"))
 

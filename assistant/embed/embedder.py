@@ -153,11 +153,3 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
-def passage_context(title: str, section: str, text: str) -> str:
-    """The text we embed for a chunk: its document and section give it context.
-
-    A chunk that says "the programme met 12 of 14 indicators" only matches a
-    question about the ILO programme if the vector knows which programme.
-    """
-    head = " | ".join(part for part in (title, section) if part)
-    return f"{head}\n{text}" if head else text

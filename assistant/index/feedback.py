@@ -135,6 +135,3 @@ def _answer(answer: Any) -> Answer:
     raise FeedbackError(f"answer must be an Answer or a dict, got {type(answer).__name__}")
 
 
-def export_jsonl(entries: list[dict]) -> str:
-    """The log as JSON Lines text, for a download."""
-    return "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries)

@@ -1,134 +1,37 @@
-"""BM25 over the chunks, derived from the store and rebuilt when stale.
+"""The in-memory copy of the index: every chunk's text, metadata, vectors and sentences, and its BM25.
 
-Chroma is the source of truth; this index is a cache of it. Its freshness
-key is the set of complete documents in the registry, so an ingest by another
-process or another machine (a shared Chroma server) is noticed and the index
-rebuilt. Acronyms and codes (HRDD, IN/285, RT.1354) survive tokenisation, and
-words are stemmed per the chunk's language (English or French); a query is
-stemmed both ways so it meets either, and its English evaluation words are
-also searched in French on French passages (glossary.py).
+Chroma is the source of truth; this copy is a cache of it, rebuilt when
+stale. Its freshness key is the set of complete documents in the registry,
+so an ingest by another process or another machine (a shared Chroma
+server) is noticed. Searches read it instead of Chroma: exact dense scans,
+sentence similarities in one matrix product, BM25 over the same rows.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 import time
-import unicodedata
-from functools import lru_cache
 
 import numpy as np
 
+from assistant.index.bm25 import Bm25
 from assistant.index.filters import Filters
-from assistant.search.glossary import EN_FR
-from assistant.index.store import COMPLETE, SENTENCE_KEYS, Store, unpack_sentences
+from assistant.index.packing import SENTENCE_KEYS, unpack_sentences
+from assistant.index.store import COMPLETE, Store
+from assistant.index.tokens import doc_tokens
+
+__all__ = ["EXACT_DENSE_MAX", "FRESHNESS_SECONDS", "Snapshot"]
 
 # Up to this many chunks, dense search scans an in-memory float32 copy (77 MB at
 # the limit) exactly; past it Chroma's HNSW index is faster than a full scan.
 EXACT_DENSE_MAX = 50_000
-_WORD = re.compile(r"[\w]+(?:[./-][\w]+)*", re.UNICODE)
-STOPWORDS = frozenset(
-    """a an and are as at be been but by can could did do does for from had has have how i if in into is it its
-    of on or our so such than that the their them then there these they this those to was were what when where which
-    while who whom why will with would should may might must not no nor also about after before between during
-    over under up down out more most other some any each all both few many much very s t just only own same too
-    le la les un une des du de d l et en est sont au aux ce ces cette qui que quoi dont où ou par pour sur dans
-    avec sans se sa son ses leur leurs il elle ils elles on nous vous pas ne plus été être a ont fait""".split()
-)
-FRESHNESS_SECONDS = 2.0
-# Lucene's defaults. bm25s's k1 of 1.5 let a passage repeating one of the
-# question's words (a programme's name, JI-HoA) outscore one holding more of
-# them; with 1.2 (dev questions, 45 answerable, with the focus changes of
-# retrieval.py) hit@10 0.89 -> 0.91, MRR@10 0.675 -> 0.678, 3 gold passages
-# up and none down; 0.9 alike, 2.0 worse (0.65).
-BM25_K1, BM25_B = 1.2, 0.75
-# An English query's evaluation words also search French passages in French
-# (glossary.EN_FR), their BM25 score added at this weight. Dev questions (45
-# answerable), with retrieval.CRITERION_BONUS: hit@5 0.84 -> 0.87, hit@10
-# 0.91 -> 0.93, MRR@10 0.678 -> 0.691 (an English question on a French
-# report's sustainability score from unranked to first, one from 4th to 3rd;
-# one from 1st to 2nd, a French passage matching "gestion" for "management").
-# 0.5-1.0 alike; without the bonus the gain is smaller than the loss (0.670).
-TRANSLATED_WEIGHT = 1.0
+FRESHNESS_SECONDS = 2.0  # how stale the copy may be before the registry is read again
 
 
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+class Snapshot:
+    """Every complete document's chunks in memory, row-aligned: ids, texts, metadata, vectors, sentences, BM25."""
 
-
-@lru_cache(maxsize=4)
-def _stemmer(language: str):
-    import Stemmer
-
-    return Stemmer.Stemmer("french" if language == "fr" else "english")
-
-
-def raw_tokens(text: str) -> list[str]:
-    """Words and codes, case-folded and accent-folded; stopwords dropped.
-
-    A code like `IN/285` or `RT.1354` is kept whole and also split, so both
-    `IN/285` and `285` find it.
-    """
-    out: list[str] = []
-    for match in _WORD.finditer(_fold(text)):
-        word = match.group(0)
-        if any(sep in word for sep in "./-"):
-            out.append(word)
-            out.extend(p for p in re.split(r"[./-]", word) if p and p not in STOPWORDS)
-        elif word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
-            out.append(word)
-    return out
-
-
-def doc_tokens(text: str, language: str | None) -> list[str]:
-    stem = _stemmer("fr" if language == "fr" else "en").stemWord
-    return [t if not t.isalpha() else stem(t) for t in raw_tokens(text)]
-
-
-def query_tokens(text: str) -> list[str]:
-    en, fr = _stemmer("en").stemWord, _stemmer("fr").stemWord
-    out: list[str] = []
-    for t in raw_tokens(text):
-        forms = {t} if not t.isalpha() else {en(t), fr(t)}
-        out.extend(sorted(forms))
-    return out
-
-
-@lru_cache(maxsize=1)
-def _translations() -> dict[str, tuple[str, ...]]:
-    """English stem -> the French stems of its renderings."""
-    en = _stemmer("en").stemWord
-    out: dict[str, list[str]] = {}
-    for english, french in EN_FR.items():
-        forms = out.setdefault(en(_fold(english)), [])
-        forms.extend(t for t in doc_tokens(" ".join(french), "fr") if t not in forms)
-    return {k: tuple(v) for k, v in out.items()}
-
-
-def translated_tokens(text: str) -> list[str]:
-    """French stems of a query's English evaluation words, those it does not already search for.
-
-    Every rendering counts ("sustainability": durabilité, pérennité, ...):
-    a passage using several of them is the more about it.
-    """
-    en, table, own = _stemmer("en").stemWord, _translations(), set(query_tokens(text))
-    out = (f for t in raw_tokens(text) if t.isalpha() for f in table.get(en(t), ()) if f not in own)
-    return list(dict.fromkeys(out))
-
-
-def query_terms(text: str) -> list[frozenset[str]]:
-    """Each distinct word of a query as the set of its stemmed forms.
-
-    Counting forms separately would weigh an English word's never-seen French
-    stem ("identified") as a rare term missing from every passage.
-    """
-    en, fr = _stemmer("en").stemWord, _stemmer("fr").stemWord
-    words = (frozenset({t}) if not t.isalpha() else frozenset({en(t), fr(t)}) for t in raw_tokens(text))
-    return list(dict.fromkeys(words))
-
-
-class LexicalIndex:
     def __init__(self, store: Store):
         self.store = store
         self._lock = threading.Lock()
@@ -137,11 +40,10 @@ class LexicalIndex:
         self.ids: list[str] = []
         self.texts: list[str] = []
         self.metas: list[dict] = []
-        self._bm25 = None
-        self._df: dict[str, int] = {}
+        self.bm25 = Bm25([])
         self._row: dict[str, int] = {}
         self._by_doc: dict[str, list[int]] = {}
-        self._french: np.ndarray | None = None  # which rows are French; None when none is
+        self.french: np.ndarray | None = None  # which rows are French; None when none is
         self._doc_df: dict[str, dict[str, int]] = {}  # doc -> its chunks' document frequencies
         self._marks: dict[tuple[str, int], np.ndarray] = {}  # (pattern, row) -> which sentences match
         self._flat: dict[int, str] = {}
@@ -168,7 +70,8 @@ class LexicalIndex:
         finally:
             self._lock.release()
 
-    def _fresh(self) -> None:
+    def refresh(self) -> None:
+        """Rebuild if the registry's complete documents changed (looked at every FRESHNESS_SECONDS)."""
         if self._checked_lately():
             return
         with self._lock:
@@ -185,10 +88,10 @@ class LexicalIndex:
         return frozenset(r["doc_id"] for r in self.store.registry() if r.get("status") == COMPLETE)
 
     def _build(self, key: frozenset[str]) -> None:
-        import bm25s
-
         ids, texts, metas, corpus = [], [], [], []
-        spans, vecs, offsets, chunk_vecs = [], [], [0], []
+        spans: list[tuple[int, int]] = []
+        vecs: list[np.ndarray] = []
+        offsets, chunk_vecs = [0], []
         for chunk_id, text, meta, vector in self.store.iter_chunks_with_vectors():
             if meta.get("doc_id") not in key:
                 continue
@@ -203,17 +106,11 @@ class LexicalIndex:
             metas.append(meta)
             context = f"{meta.get('title', '')} {meta.get('section', '')} {text}"
             corpus.append(doc_tokens(context, meta.get("language")))
-        df: dict[str, int] = {}
         doc_df: dict[str, dict[str, int]] = {}
         for tokens, meta in zip(corpus, metas):
             own = doc_df.setdefault(meta.get("doc_id", ""), {})
             for t in set(tokens):
-                df[t] = df.get(t, 0) + 1
                 own[t] = own.get(t, 0) + 1
-        bm25 = None
-        if corpus:
-            bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B)
-            bm25.index(corpus, show_progress=False)
         vectors = np.vstack(chunk_vecs) if chunk_vecs else np.zeros((0, 1), dtype=np.float32)
         # float32 while small enough to scan whole (see `nearest`); float16 halves a big copy
         self._vectors = vectors if len(vectors) <= EXACT_DENSE_MAX else vectors.astype(np.float16)
@@ -222,26 +119,26 @@ class LexicalIndex:
             np.vstack(vecs) if vecs else np.zeros((0, 1), dtype=np.float16),
             np.asarray(offsets, dtype=np.int64),
         )
-        self.ids, self.texts, self.metas, self._bm25, self._df, self._key = ids, texts, metas, bm25, df, key
+        self.ids, self.texts, self.metas, self.bm25, self._key = ids, texts, metas, Bm25(corpus), key
         self._row = {chunk_id: i for i, chunk_id in enumerate(ids)}
         by_doc: dict[str, list[int]] = {}
         for i, meta in enumerate(metas):
             by_doc.setdefault(meta.get("doc_id", ""), []).append(i)
         self._by_doc = by_doc
         french = np.fromiter((m.get("language") == "fr" for m in metas), dtype=bool, count=len(metas))
-        self._french = french if french.any() else None
+        self.french = french if french.any() else None
         self._doc_df = doc_df
         self._marks = {}
-        self._flat: dict[int, str] = {}  # row -> its words, for locate(); filled as asked
+        self._flat = {}  # row -> its words, for locate(); filled as asked
 
     def rows(self, chunk_ids) -> dict[str, tuple[str, dict]]:
         """(text, metadata) of the given chunks that this index holds."""
-        self._fresh()
+        self.refresh()
         return {c: (self.texts[self._row[c]], self.metas[self._row[c]]) for c in chunk_ids if c in self._row}
 
     def locate(self, doc_id: str, text: str) -> str | None:
         """The chunk of a document where a piece of its text (e.g. a record) starts."""
-        self._fresh()
+        self.refresh()
         words = re.findall(r"\w+", text.lower())
         if not words:
             return None
@@ -259,7 +156,7 @@ class LexicalIndex:
 
     def sentences(self, chunk_ids) -> dict[str, list[tuple[int, int, np.ndarray]]]:
         """Each chunk's sentences as (start, end, vector), from the in-memory copy where it has them."""
-        self._fresh()
+        self.refresh()
         row, (spans, vecs, offsets) = self._row, self._sentences
         out, missing = {}, []
         for c in chunk_ids:
@@ -282,7 +179,7 @@ class LexicalIndex:
         With `marked`, sentences matching that pattern (the kind of answer the
         question asks for, see `intent.answer_pattern`) score `bonus` more.
         """
-        self._fresh()
+        self.refresh()
         row, (_, vecs, offsets) = self._row, self._sentences
         known = [c for c in chunk_ids if c in row]
         out: list[dict[str, float]] = [{} for _ in vectors]
@@ -324,13 +221,13 @@ class LexicalIndex:
 
     def spread(self, doc_id: str, forms) -> float:
         """Share of a document's chunks (title and section included) holding a word, by its commonest form."""
-        self._fresh()
+        self.refresh()
         df, n = self._doc_df.get(doc_id, {}), len(self._by_doc.get(doc_id, ()))
         return max((df.get(f, 0) for f in forms), default=0) / n if n else 0.0
 
     def has_term(self, token: str) -> bool:
-        self._fresh()
-        return token in self._df
+        self.refresh()
+        return token in self.bm25.df
 
     def term_weight(self, forms: frozenset[str]) -> float:
         """A query word's weight: the IDF of its most common form in the corpus."""
@@ -338,29 +235,8 @@ class LexicalIndex:
 
     def idf(self, token: str) -> float:
         """Inverse document frequency; a term found nowhere weighs the most."""
-        self._fresh()
-        n = max(1, len(self.ids))
-        return math.log(1 + (n - self._df.get(token, 0) + 0.5) / (self._df.get(token, 0) + 0.5))
-
-    def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[int, float]]:
-        """Top-k (row, score) pairs; rows index `ids`, `texts`, `metas`."""
-        return top_k(self.score_all(query, filters), k)
-
-    def score_all(self, query: str, filters: Filters | None = None) -> np.ndarray:
-        """The BM25 score of every row (0 where filtered out): exact scores for any candidate."""
-        self._fresh()
-        bm25 = self._bm25
-        if bm25 is None:
-            return np.zeros(0, dtype=np.float32)
-        vocab, mask = bm25.vocab_dict, self.mask(filters)
-        tokens = [t for t in query_tokens(query) if t in vocab]
-        scores = bm25.get_scores(tokens, weight_mask=mask) if tokens else np.zeros(len(self.ids), dtype=np.float32)
-        french = self._french
-        extra = [t for t in translated_tokens(query) if t in vocab] if french is not None else []
-        if extra:  # on French passages only: an English one with "formation" is not about training
-            rows = french if mask is None else french & mask
-            scores = scores + TRANSLATED_WEIGHT * bm25.get_scores(extra, weight_mask=rows)
-        return scores
+        self.refresh()
+        return self.bm25.idf(token)
 
     def mask(self, filters: Filters | None) -> np.ndarray | None:
         """Which rows pass the filters (None: all); the last one is kept, as BM25 and
@@ -383,7 +259,7 @@ class LexicalIndex:
         then) or is being swapped by a rebuild. On the sample corpus the scan
         takes about 0.1 ms where a Chroma query took 1.8 ms.
         """
-        self._fresh()
+        self.refresh()
         vectors, ids = self._vectors, self.ids
         if vectors.dtype != np.float32 or len(vectors) != len(ids) or not len(ids):
             return None
@@ -401,7 +277,7 @@ class LexicalIndex:
         return [(ids[i], float(sims[i])) for i in top]
 
     def pick(self, scores: np.ndarray, chunk_ids) -> dict[str, float]:
-        """The entries of a `score_all` result for the given chunks (none if the index was rebuilt since)."""
+        """The entries of a whole-index score array (`search.lexical.bm25_scores`) for the given chunks (none if rebuilt since)."""
         row = self._row
         if len(scores) != len(row):
             return {}
@@ -409,7 +285,7 @@ class LexicalIndex:
 
     def dense(self, chunk_ids, vector: np.ndarray) -> dict[str, float]:
         """Cosine similarity of the query to each chunk this index holds (vectors are normalised)."""
-        self._fresh()
+        self.refresh()
         row, vectors = self._row, self._vectors
         known = [c for c in chunk_ids if c in row]
         if not known:
@@ -417,12 +293,3 @@ class LexicalIndex:
         sims = np.asarray(vectors[[row[c] for c in known]], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
         return dict(zip(known, sims.tolist()))
 
-
-def top_k(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """(row, score) of the k best positive scores, best first."""
-    k = min(k, len(scores))
-    if k <= 0:
-        return []
-    top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.argsort(-scores[top])]
-    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]

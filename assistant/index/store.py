@@ -1,7 +1,8 @@
-"""Chroma, local or remote: the chunks and the document registry.
+"""Chroma, local or remote: the chunks, the records and the document registry.
 
-Chroma is the source of truth; anything else (the lexical index) is derived
-from it. Chroma never embeds: both collections are opened with
+Every Chroma call lives here. Chroma is the source of truth; anything else
+(the in-memory snapshot, the BM25 indexes) is derived from it. Chroma never
+embeds: every collection is opened with
 `embedding_function=None` and we always hand it vectors, because its default
 embedding function downloads a model, which fails on an offline machine.
 
@@ -15,14 +16,14 @@ duplicate.
 
 from __future__ import annotations
 
-import base64
 from typing import Any, Iterable, Sequence
 from urllib.parse import urlparse
 
 import numpy as np
 
 from assistant.config import Settings
-from assistant.models import Chunk, Document
+from assistant.index.packing import pack_sentences, unpack_sentences
+from assistant.models import Chunk, Document, Record
 
 PENDING, COMPLETE = "pending", "complete"
 _BATCH = 500
@@ -67,7 +68,7 @@ class Store:
         self.docs = self._collection(f"{settings.collection}_documents")
         self.version = index_version(settings)
         _drop_legacy(self.client, f"{settings.collection}_sentences")
-        self.records = self._collection(f"{settings.collection}_records")  # see records.py
+        self.records = self._collection(f"{settings.collection}_records")  # lessons, recommendations, ...
 
     def _collection(self, name: str):
         collection = self.client.get_or_create_collection(name, embedding_function=None, metadata=_HNSW)
@@ -183,6 +184,47 @@ class Store:
     def count(self) -> int:
         return self.chunks.count()
 
+    # -- records (lessons, recommendations, ...) --------------------------
+
+    def write_records(self, doc: Document, records: Sequence[Record], vectors: np.ndarray) -> None:
+        """Replace a document's records (ids are deterministic, so a retried write is idempotent)."""
+        self.records.delete(where={"doc_id": doc.doc_id})
+        if not records:
+            return
+        self.records.upsert(
+            ids=[r.id for r in records],
+            embeddings=vectors,
+            documents=[r.text for r in records],
+            metadatas=[record_metadata(doc, r, n) for n, r in enumerate(records)],
+        )
+
+    def record_count(self) -> int:
+        return self.records.count()
+
+    def stored_records(self, doc_ids: frozenset[str]) -> tuple[list[Record], list[dict], np.ndarray]:
+        """The records of the given documents with their metadata and vectors, in document, then item order."""
+        got = self.records.get(include=["documents", "metadatas", "embeddings"])
+        rows = sorted(
+            (m.get("source", ""), m["doc_id"], m.get("position", 0), i, t, m, e)
+            for i, t, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
+            if m.get("doc_id") in doc_ids
+        )
+        records = [record_from_row(i, t, m) for *_, i, t, m, _e in rows]
+        metas = [m for *_, m, _e in rows]
+        vectors = np.asarray([e for *_, e in rows], dtype=np.float32) if rows else np.zeros((0, 0), np.float32)
+        return records, metas, vectors
+
+    def restamp(self, doc: Document) -> None:
+        """Rewrite a complete document's registry entry (its record counts), keeping its vector.
+
+        The vector is passed back in: an update with text and no vector would
+        make Chroma embed the text with its downloading default.
+        """
+        got = self.docs.get(ids=[doc.doc_id], include=["metadatas", "embeddings"])
+        if got["ids"]:
+            self.docs.update(ids=[doc.doc_id], embeddings=[list(got["embeddings"][0])],
+                             documents=[doc.model_dump_json()], metadatas=[got["metadatas"][0]])
+
     def get_chunks(self, ids: Sequence[str]) -> list[tuple[str, str, dict]]:
         if not ids:
             return []
@@ -249,47 +291,32 @@ def chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, Any]:
     )
 
 
+def record_metadata(doc: Document, record: Record, position: int) -> dict[str, Any]:
+    """Flat Chroma metadata: the document fields filters use (as on chunks) plus the record's own."""
+    return document_metadata(
+        doc,
+        type=record.type,
+        number=record.number,
+        record_title=record.title,
+        page=record.page,
+        section=record.section,
+        position=position,
+    )
+
+
+def record_from_row(record_id: str, text: str, meta: dict[str, Any]) -> Record:
+    """A stored record back as a `Record` (the inverse of `record_metadata`)."""
+    return Record(
+        id=record_id, type=meta["type"], number=meta.get("number"), title=meta.get("record_title"), text=text,
+        doc_id=meta["doc_id"], source=meta.get("source", ""), document_title=meta.get("title", ""),
+        organisation=meta.get("organisation"), countries=list(meta.get("countries") or []), year=meta.get("year"),
+        page=meta.get("page"), section=meta.get("section", ""),
+    )
+
+
 def index_version(settings: Settings) -> str:
     """What a stored chunk depends on: layout, chunking and embedding model."""
     return f"{LAYOUT}:{settings.chunk_size}:{settings.chunk_overlap}:{settings.model_name}"
-
-
-def pack_sentences(spans: Sequence[tuple[int, int]], vectors: np.ndarray) -> dict[str, str]:
-    """Sentence spans and int8 vectors as two metadata strings (Chroma metadata is flat).
-
-    Each vector is stored as one float16 scale and its int8 components: half
-    the bytes of float16, and Chroma's time to store these strings grows with
-    their size (880 chunks, medians of 5: 1.82 s with float16 strings, 1.66 s
-    with int8, 1.38 s with none). Cosine to the float vector stays above 0.9999.
-    """
-    if not len(spans):
-        return {}
-    vectors = np.asarray(vectors, dtype=np.float32).reshape(len(spans), -1)
-    scales = np.maximum(np.abs(vectors).max(axis=1), 1e-12) / 127
-    codes = np.rint(vectors / scales[:, None]).astype(np.int8)
-    return {
-        "sent_spans": ",".join(f"{a}:{b}" for a, b in spans),
-        "sent_q8": base64.b64encode(scales.astype(np.float16).tobytes() + codes.tobytes()).decode("ascii"),
-    }
-
-
-def unpack_sentences(meta: dict[str, Any], dtype=np.float32) -> list[tuple[int, int, np.ndarray]]:
-    """Spans and vectors, from `sent_q8` or the float16 `sent_vecs` of indexes built before it."""
-    if not meta.get("sent_spans"):
-        return []
-    spans = [tuple(int(x) for x in pair.split(":")) for pair in meta["sent_spans"].split(",")]
-    if "sent_q8" in meta:
-        raw = base64.b64decode(meta["sent_q8"])
-        scales = np.frombuffer(raw, dtype=np.float16, count=len(spans)).astype(np.float32)
-        codes = np.frombuffer(raw, dtype=np.int8, offset=2 * len(spans)).reshape(len(spans), -1)
-        vecs = (codes * scales[:, None]).astype(dtype)
-    else:
-        vecs = np.frombuffer(base64.b64decode(meta["sent_vecs"]), dtype=np.float16).reshape(len(spans), -1)
-        vecs = vecs.astype(dtype)
-    return [(a, b, vecs[i]) for i, (a, b) in enumerate(spans)]
-
-
-SENTENCE_KEYS = ("sent_spans", "sent_q8", "sent_vecs")
 
 
 def _drop_legacy(client, name: str) -> None:

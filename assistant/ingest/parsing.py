@@ -5,7 +5,7 @@ two threads keep both busy, and a file parsed on a thread beside them
 stretched the embedding by about what the parse cost (the GIL, and an
 intra-op thread losing its core), so the overlap saved nothing. Parsing a
 window of files while the model is idle lets the parse use every core: this
-process and worker processes (parse_worker.py), each with its own GIL and
+process and worker processes (worker.py), each with its own GIL and
 PDFium. On the sample corpus a window parsed in about half the time the
 same files took on one core. A worker that dies on a file (PDFium is native
 code) fails that file alone.
@@ -16,7 +16,6 @@ A file whose content is indexed already is read and hashed, never parsed.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import pickle
@@ -30,6 +29,8 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.errors import LoadError, ParseError
 from assistant.ingest.loaders import read
+from assistant.ingest.prepare import Prepared, prepare
+from assistant.models import content_id
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +40,7 @@ WORKER_MIN_BYTES = 2**20  # smaller windows parse faster than a worker gets goin
 MAX_WORKERS = 3
 
 # (bytes, content id, (document, chunks, records) or None when indexed already)
-Parsed = tuple[bytes, str, tuple | None]
-
-
-def content_id(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:24]
+Parsed = tuple[bytes, str, Prepared | None]
 
 
 class Parser:
@@ -121,14 +118,8 @@ class Parser:
             self.finished.notify_all()
 
     def _here(self, path: Path, data: bytes, doc_id: str) -> Parsed | BaseException:
-        from assistant.ingest.pipeline import (
-            prepare,  # what the workers run too (parse_worker.py); ingest imports this module
-        )
-
         try:
-            found: list = []
-            doc, chunks = prepare(path, data, doc_id, self.settings, records_out=found)
-            return data, doc_id, (doc, chunks, found)
+            return data, doc_id, prepare(path, data, doc_id, self.settings)
         except Exception as exc:  # raised when the ingest takes this file
             return exc
 
@@ -148,7 +139,7 @@ class Parser:
 
 
 class _Worker:
-    """One `python -m assistant.parse_worker` process, and a thread feeding it jobs from the queue.
+    """One `python -m assistant.ingest.worker` process, and a thread feeding it jobs from the queue.
 
     The thread takes a job only once the process is ready, so a window that
     this process parses faster alone never waits for a worker to start.

@@ -10,104 +10,21 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
-
 from assistant.config import Settings
-from assistant.embed.embedder import Embedder, passage_context
+from assistant.embed.embedder import Embedder
 from assistant.errors import LoadError, ParseError
+from assistant.files import discover
 from assistant.index.store import COMPLETE, Store
-from assistant.ingest.chunking import chunk_sections
-from assistant.ingest.loaders import SUPPORTED_SUFFIXES, load
-from assistant.ingest.metadata import extract_metadata
-from assistant.ingest.parsing import Parser
-from assistant.ingest.records import extract_records
-from assistant.ingest.sections import build_sections
-from assistant.ingest.sentences import split_spans
-from assistant.models import Chunk, Document, FailedFile, IngestReport, SectionInfo
-from assistant.search import records as records_store
+from assistant.ingest.backfill import backfill
+from assistant.ingest.parsing import Parsed, Parser
+from assistant.ingest.prepare import prepare
+from assistant.ingest.vectors import EmbeddedDocument, embed_document
+from assistant.models import FailedFile, IngestReport, Progress
 
-SKIPPED_NAMES = {"catalog.csv"}
-
-Progress = Callable[[str, int, int], None]  # (file name, files done, files total)
-
-
-def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[FailedFile]]:
-    """Supported files under the given files and folders, in a stable order."""
-    files: list[Path] = []
-    failed: list[FailedFile] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and _wanted(child, path):
-                    files.append(child)
-        elif path.is_file():
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                files.append(path)
-            else:
-                failed.append(FailedFile(path=str(path), error=f"{path.name}: unsupported file type {path.suffix or '(none)'}"))
-        else:
-            failed.append(FailedFile(path=str(path), error=f"{path}: no such file or folder"))
-    unique = list(dict.fromkeys(p.resolve() for p in files))
-    return unique, failed
-
-
-def _wanted(path: Path, root: Path) -> bool:
-    rel = path.relative_to(root)
-    if any(part.startswith(".") for part in rel.parts):
-        return False
-    if path.name in SKIPPED_NAMES or path.name.endswith(".meta.json"):
-        return False
-    return path.suffix.lower() in SUPPORTED_SUFFIXES
-
-
-def prepare(
-    path: Path, data: bytes, doc_id: str, settings: Settings, records_out: list | None = None
-) -> tuple[Document, list[Chunk]]:
-    """Parse, describe and chunk one file's bytes; raises LoadError on bad input.
-
-    `records_out`: a list to receive the document's evaluation records.
-    """
-    parsed = load(path, data=data)
-    meta = extract_metadata(parsed, corpus_root=settings.corpus_dir)
-    sections = build_sections(parsed.blocks)
-    chunks = chunk_sections(sections, doc_id, size=settings.chunk_size, overlap=settings.chunk_overlap)
-    if not chunks:
-        raise LoadError(path, "no text to index")
-    doc = Document(
-        **meta.model_dump(),
-        doc_id=doc_id,
-        source=path.name,
-        path=str(path),
-        format=parsed.format,
-        pages=parsed.page_count,
-        chunks=len(chunks),
-        sections=_section_infos(chunks),
-        size_bytes=len(data),
-        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
-    if records_out is not None:
-        records_out.extend(extract_records(doc, sections))
-        doc = records_store.stamp(doc, len(records_out))
-    return doc, chunks
-
-
-def _section_infos(chunks: list[Chunk]) -> list[SectionInfo]:
-    infos: dict[str, SectionInfo] = {}
-    for c in chunks:
-        info = infos.get(c.section)
-        if info is None:
-            infos[c.section] = SectionInfo(title=c.section, type=c.section_type, page=c.page, page_end=c.page_end, chunks=1)
-            continue
-        info.chunks += 1
-        if c.page_end is not None:
-            info.page_end = max(info.page_end or c.page_end, c.page_end)
-    return list(infos.values())
+__all__ = ["ingest"]
 
 
 def ingest(
@@ -135,16 +52,7 @@ def ingest(
             if progress:
                 progress(path.name, n, len(files))
             try:
-                embedded = _embed_file(path, store, embedder, settings, known, by_path, parser.take(path))
-                if isinstance(embedded, str):
-                    outcome = embedded
-                else:
-                    outcome = _write(embedded, store)
-                    known[embedded.doc.doc_id] = {"doc_id": embedded.doc.doc_id, "path": str(path), "status": COMPLETE, "version": store.version}
-                    by_path[str(path)] = [embedded.doc.doc_id]
-                    for old in embedded.older:
-                        if old != embedded.doc.doc_id:
-                            known.pop(old, None)
+                outcome = _ingest_file(path, store, embedder, settings, known, by_path, parser.take(path))
             except Exception as exc:  # one bad file must not stop the run
                 report.failed.append(_failure(path, exc))
                 continue
@@ -154,8 +62,7 @@ def ingest(
     if progress:
         progress("", len(files), len(files))
 
-    for path_, error in records_store.backfill(store, embedder, settings):  # indexes built before records
-        report.failed.append(FailedFile(path=path_, error=error))
+    report.failed.extend(backfill(store, embedder, settings))  # indexes built before records
 
     if prune:
         for doc_id, record in list(known.items()):
@@ -171,18 +78,6 @@ def ingest(
     return report
 
 
-@dataclass
-class _Embedded:
-    doc: Document
-    chunks: list[Chunk]
-    spans: list[list[tuple[int, int]]]
-    vectors: np.ndarray
-    sentence_vectors: list[np.ndarray]
-    doc_vector: np.ndarray
-    older: list[str]  # earlier versions of the same path, removed once this one is committed
-    records: records_store.RecordBatch | None = None  # lessons, recommendations, ... (records.py)
-
-
 def _failure(path: Path, exc: Exception) -> FailedFile:
     if isinstance(exc, LoadError):
         return FailedFile(path=str(path), error=str(exc))
@@ -190,11 +85,12 @@ def _failure(path: Path, exc: Exception) -> FailedFile:
     return FailedFile(path=str(path), error=f"{path.name}: {name}: {exc}")
 
 
-def _embed_file(path, store, embedder, settings, known, by_path, ahead) -> _Embedded | str:
-    """Embed one file read and parsed by the `Parser`; "unchanged" when its content is indexed already."""
+def _ingest_file(path: Path, store: Store, embedder: Embedder, settings: Settings, known: dict,
+                 by_path: dict[str, list[str]], ahead: Parsed) -> str:
+    """Embed and commit one file read and parsed by the `Parser`: "added", "updated" or "unchanged"."""
     data, doc_id, parsed = ahead
     key = str(path)
-    older = [d for d in by_path.get(key, []) if d != doc_id]
+    older = [d for d in by_path.get(key, []) if d != doc_id]  # earlier versions of the same path
 
     restale = doc_id in known and known[doc_id].get("version") != store.version
     if restale:  # indexed under another layout, chunking or model: embed it again
@@ -213,36 +109,23 @@ def _embed_file(path, store, embedder, settings, known, by_path, ahead) -> _Embe
             store.remove(old)
         return "unchanged"
 
-    if parsed is None:  # looked indexed when read ahead, but is not (or no longer) current
-        found: list = []
-        doc, chunks = prepare(path, data, doc_id, settings, records_out=found)
-    else:
-        doc, chunks, found = parsed
-    # Embedded with title and section as context; sentence spans are kept
-    # relative to the chunk text, shifted only for the embedder.
-    texts = [passage_context(doc.title, c.section, c.text) for c in chunks]
-    spans = [split_spans(c.text) for c in chunks]
-    shifted = [[(a + len(t) - len(c.text), b + len(t) - len(c.text)) for a, b in sp] for t, c, sp in zip(texts, chunks, spans)]
-    vectors, sentence_vectors = embedder.embed_with_sentences(texts, shifted)
-    doc_vector = embedder.embed([document_context(doc)])[0]
-
-    return _Embedded(doc, chunks, spans, vectors, sentence_vectors, doc_vector, older, records_store.embed_records(embedder, found))
+    # None: looked indexed when read ahead, but is not (or no longer) current
+    doc, chunks, records = parsed if parsed is not None else prepare(path, data, doc_id, settings)
+    _write(embed_document(embedder, doc, chunks, records), store, older)
+    known[doc_id] = {"doc_id": doc_id, "path": key, "status": COMPLETE, "version": store.version}
+    by_path[key] = [doc_id]
+    for old in older:
+        if old != doc_id:
+            known.pop(old, None)
+    return "updated" if older else "added"
 
 
-def _write(e: _Embedded, store: Store) -> str:
-    """Commit one document, then drop the versions it replaces: added or updated."""
+def _write(e: EmbeddedDocument, store: Store, older: list[str]) -> None:
+    """Commit one document, then drop the versions it replaces."""
     store.begin(e.doc, e.doc_vector)
     store.add_chunks(e.doc, e.chunks, e.vectors, e.spans, e.sentence_vectors)
-    if e.records is not None:
-        records_store.write(store, e.doc, e.records)
+    store.write_records(e.doc, e.records, e.record_vectors)
     store.commit(e.doc)
-    for old in e.older:
-        if old != e.doc.doc_id:  # the same id: re-embedded in place, see _embed_file
+    for old in older:
+        if old != e.doc.doc_id:  # the same id: re-embedded in place, see _ingest_file
             store.remove(old)
-    return "updated" if e.older else "added"
-
-
-def document_context(doc: Document) -> str:
-    """What a document-level vector describes: for finding documents by topic."""
-    parts = [doc.title, doc.organisation or "", ", ".join(doc.countries), str(doc.year or ""), doc.kind]
-    return " | ".join(p for p in parts if p)

@@ -2,11 +2,11 @@
 and management response as the report prints it.
 
 Only sections typed lessons_learned, good_practices, recommendations or
-management_response (see `structure.py`) are read, so tables of contents,
+management_response (see `sections.py`) are read, so tables of contents,
 annex lists and sentences that merely mention a recommendation never become
 records. Inside them, decisions so they are not rediscovered:
 
-- A section whose heading (or paragraph label, which `structure.py` turns
+- A section whose heading (or paragraph label, which `sections.py` turns
   into a heading) is a label ("LL-1", "GP2", "Recommendation 3:",
   "Evaluation recommendation # 2", "Management response") is one record,
   sub-bullets and explanation included. A management response takes the
@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 from assistant.models import Block, Document, Record, Section
 
+RECORDS_VERSION = 1  # bump when extraction changes: ingest re-extracts older documents (backfill.py)
 TYPE_OF = {
     "lessons_learned": "lesson",
     "good_practices": "good_practice",
@@ -208,6 +209,11 @@ def lead(text: str) -> str | None:
 
 def _strip_label(text: str, end: int) -> str:
     return re.sub(r"^\s*(?:\([^)]{1,30}\)\s*)?[:.–—-]?\s*", "", text[end:])
+
+
+def stamp(doc: Document, count: int) -> Document:
+    """The document as registered once its records are written by this extractor."""
+    return doc.model_copy(update={"records": count, "records_version": RECORDS_VERSION})
 
 
 def extract_records(doc: Document, sections: Sequence[Section]) -> list[Record]:

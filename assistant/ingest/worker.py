@@ -1,6 +1,6 @@
 """A child process that parses files for an ingest (see parsing.py).
 
-Run as `python -m assistant.parse_worker`. It reads pickled jobs on stdin
+Run as `python -m assistant.ingest.worker`. It reads pickled jobs on stdin
 and writes pickled results on what was its stdout; its own stdout is sent
 to stderr, so a stray print in a library cannot corrupt a result.
 """
@@ -23,7 +23,7 @@ def main() -> None:
     jobs = sys.stdin.buffer
     settings = pickle.load(jobs)
 
-    from assistant.ingest.pipeline import prepare
+    from assistant.ingest.prepare import prepare  # after the settings: a worker that never gets a job starts fast
 
     _send(results, ("ready",))
     while True:
@@ -32,9 +32,7 @@ def main() -> None:
         except EOFError:
             return
         try:
-            found: list = []
-            doc, chunks = prepare(Path(path), data, doc_id, settings, records_out=found)
-            reply = ("ok", (doc, chunks, found))
+            reply = ("ok", prepare(Path(path), data, doc_id, settings))
         except LoadError as exc:
             reply = ("load", exc.reason)
         except Exception as exc:  # reported against the file, like a parse in the parent

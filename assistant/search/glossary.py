@@ -5,11 +5,17 @@ project score on sustainability?" finds nothing of "En matière de durabilité
 (66,7 %) ...". Evaluation reports share a small vocabulary (the OECD/DAC
 criteria, the parts of a report, the words of development work), and its
 French equivalents are added to the lexical query for French passages (see
-`lexical.translated_tokens`). General terms only, not taken from the dev
+`translated_tokens`). General terms only, not taken from the dev
 questions' answers.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
+
+from assistant.index.tokens import doc_tokens, fold, query_tokens, raw_tokens, stemmer
+
+__all__ = ["EN_FR", "translated_tokens"]
 
 # english word: its French renderings (accents optional: both sides are folded)
 _PAIRS = """
@@ -296,3 +302,25 @@ def _parse(pairs: str) -> dict[str, tuple[str, ...]]:
 
 
 EN_FR: dict[str, tuple[str, ...]] = _parse(_PAIRS)
+
+
+@lru_cache(maxsize=1)
+def _translations() -> dict[str, tuple[str, ...]]:
+    """English stem -> the French stems of its renderings."""
+    en = stemmer("en").stemWord
+    out: dict[str, list[str]] = {}
+    for english, french in EN_FR.items():
+        forms = out.setdefault(en(fold(english)), [])
+        forms.extend(t for t in doc_tokens(" ".join(french), "fr") if t not in forms)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def translated_tokens(text: str) -> list[str]:
+    """French stems of a query's English evaluation words, those it does not already search for.
+
+    Every rendering counts ("sustainability": durabilité, pérennité, ...):
+    a passage using several of them is the more about it.
+    """
+    en, table, own = stemmer("en").stemWord, _translations(), set(query_tokens(text))
+    out = (f for t in raw_tokens(text) if t.isalpha() for f in table.get(en(t), ()) if f not in own)
+    return list(dict.fromkeys(out))

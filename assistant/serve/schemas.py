@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.models import Answer, Passage
-from assistant.search.retriever import MAX_K, MAX_QUERY_CHARS
+from assistant.search.query import MAX_K, MAX_QUERY_CHARS
 
 FilterValue = str | int | list[str | int]
 HistoryTurn = str | list[str] | dict[str, Any]

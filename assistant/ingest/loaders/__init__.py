@@ -15,12 +15,9 @@ import zipfile
 from pathlib import Path
 
 from assistant.errors import LoadError
+from assistant.files import HTML_SUFFIXES, TEXT_SUFFIXES
 from assistant.ingest.cleaning import decode, looks_binary, split_long
 from assistant.models import Block, ParsedFile
-
-TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
-HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
-SUPPORTED_SUFFIXES = frozenset({".pdf", ".docx"}) | TEXT_SUFFIXES | HTML_SUFFIXES
 
 _MAGIC = {  # binary formats we recognise only to refuse them by name
     b"\xd0\xcf\x11\xe0": "legacy Office file (.doc/.xls/.ppt); save it as .docx or PDF",
@@ -132,4 +129,4 @@ def _finish(blocks: list[Block]) -> list[Block]:
     return out
 
 
-__all__ = ["LoadError", "SUPPORTED_SUFFIXES", "load"]
+__all__ = ["load", "read"]

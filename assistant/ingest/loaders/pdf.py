@@ -25,10 +25,8 @@ import ctypes
 import logging
 import math
 import re
-import statistics
 import threading
-from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -36,8 +34,18 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from assistant.errors import LoadError
-from assistant.ingest.cleaning import ends_sentence, fix_text, is_page_number, join_lines, running_lines, vocabulary
-from assistant.ingest.loaders import headings
+from assistant.ingest.cleaning import fix_text, join_lines, vocabulary
+from assistant.ingest.loaders.pdf_layout import (
+    JOIN,
+    Line,
+    body_size,
+    drop_running,
+    heading_levels,
+    mend_joins,
+    paragraphs,
+    pitches,
+    place_outline,
+)
 from assistant.models import Block, ParsedFile
 
 log = logging.getLogger(__name__)
@@ -54,7 +62,6 @@ _META_KEYS = ("Title", "Author", "Subject", "Keywords", "Creator", "Producer", "
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi|[-,]bd\b|extrab", re.I)
 _ITALIC_NAME = re.compile(r"italic|oblique|[-,]it\b", re.I)
 _MARKER = re.compile(r"^(?:[•▪■□◦○●➢►✓✔→*–-]|\(?(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})[.)]|\d{1,2}(?:\.\d{1,2})+\.?)$")
-_LIST_START = re.compile(r"^\s*(?:[•▪■□◦○●➢►✓✔→*–-]\s|\(?[a-z0-9]{1,2}[.)]\s)")
 _MIN_TEXT_PER_PAGE = 10  # alphanumeric characters; below this a PDF is a scan
 _LINE_HYPHEN = "\x02\ufffe"  # PDFium's mark for a hyphen ending a line; the line break itself is dropped
 _BREAKS = "\n" + _LINE_HYPHEN
@@ -63,24 +70,8 @@ _PDFIUM_TEXT = str.maketrans(  # line-end hyphen marks back to hyphens (`join_li
 )
 _FORCE_BOLD, _ITALIC = 1 << 18, 1 << 6  # font descriptor flags
 _LEADER, _CLOSING = "._…", ".,;:!?)]}”’»"
-_JOIN = "\u200b"  # marks a seamless join of two text objects inside a word, for `_mend_joins` to decide
-_PREFIXES = frozenset("un re in de co dis pre non sub".split())  # `un|necessary` is one word, though `UN` is one too
-_JOINED = re.compile(f"([^\\W\\d_]*){_JOIN}(?=([^\\W\\d_]*))")
 _Style = tuple[float, bool, bool]  # size (pt, to the half point), bold, italic
 _WORD = re.compile(f"[^\\s{_LINE_HYPHEN}]+[{_LINE_HYPHEN}]?")  # a line-end hyphen ends its word
-
-
-@dataclass
-class _Line:
-    text: str
-    page: int  # 1-based
-    size: float
-    bold: bool
-    y: float | None  # baseline
-    italic: bool = False
-    table: bool = False  # holds a column gap: a table row or a multi-column strip
-    mark: int = -1  # outline entry placed on this line
-    level: int = 0
 
 
 def load_pdf(path: Path, data: bytes) -> ParsedFile:
@@ -95,38 +86,22 @@ def load_pdf(path: Path, data: bytes) -> ParsedFile:
     text_chars = sum(map(str.isalnum, "".join(line.text for lines in pages for line in lines)))
     if text_chars < _MIN_TEXT_PER_PAGE * len(pages):
         raise LoadError(path, "no text layer (scanned?); OCR is not supported")
-    vocab = vocabulary(line.text.replace(_JOIN, "") for lines in pages for line in lines)
-    _mend_joins(pages, vocab)
-    body = _body_size(pages)
-    pages = _drop_running(pages, boxes, body)
-    pitch = _pitches(pages)
-    placed = _place_outline(outline, pages)
-    paragraphs = [par for lines in pages for par in _paragraphs(lines, pitch, body)]
+    vocab = vocabulary(line.text.replace(JOIN, "") for lines in pages for line in lines)
+    mend_joins(pages, vocab)
+    body = body_size(pages)
+    pages = drop_running(pages, boxes, body)
+    pitch = pitches(pages)
+    placed = place_outline(outline, pages)
+    pars = [par for lines in pages for par in paragraphs(lines, pitch, body)]
     if placed:
-        levels = {i: par[0].level for i, par in enumerate(paragraphs) if par[0].level}
+        levels = {i: par[0].level for i, par in enumerate(pars) if par[0].level}
     else:
-        levels = _heading_levels(paragraphs, body)
+        levels = heading_levels(pars, body)
     blocks: list[Block] = []
-    for i, par in enumerate(paragraphs):
+    for i, par in enumerate(pars):
         if text := fix_text(join_lines([line.text for line in par], vocab)):
             blocks.append(Block(text=text, page=par[0].page, level=levels.get(i, 0)))
     return ParsedFile(path=str(path), format="pdf", blocks=blocks, page_count=len(pages), pdf_metadata=metadata)
-
-
-def _mend_joins(pages: list[list[_Line]], vocab: Counter[str]) -> None:
-    """Split a seamless join into two words where the document writes both but never the whole (`area|and`)."""
-    marked = [line for lines in pages for line in lines if _JOIN in line.text]
-    joined = Counter((m.group(1) + m.group(2)).lower() for line in marked for m in _JOINED.finditer(line.text))
-
-    def mend(match: re.Match) -> str:
-        left, right = match.group(1), match.group(2)
-        whole = (left + right).lower()
-        if vocab[whole] > joined[whole] or (left.lower() in _PREFIXES and len(right) > 3):
-            return left
-        return f"{left} " if all(len(half) > 1 and vocab[half.lower()] > 1 for half in (left, right)) else left
-
-    for line in marked:
-        line.text = _JOINED.sub(mend, line.text)
 
 
 def _check_complete(path: Path, data: bytes) -> None:
@@ -174,9 +149,9 @@ def _language(pdf: pdfium.PdfDocument) -> str:
 # --- extraction ----------------------------------------------------------------
 
 
-def _extract(path: Path, pdf: pdfium.PdfDocument) -> tuple[list[list[_Line]], list[tuple[float, float]]]:
+def _extract(path: Path, pdf: pdfium.PdfDocument) -> tuple[list[list[Line]], list[tuple[float, float]]]:
     """Every page's lines and vertical extent (bottom, top); an unreadable page is skipped, not fatal."""
-    pages: list[list[_Line]] = []
+    pages: list[list[Line]] = []
     boxes: list[tuple[float, float]] = []
     failed: list[int] = []
     for index in range(len(pdf)):
@@ -195,7 +170,7 @@ def _extract(path: Path, pdf: pdfium.PdfDocument) -> tuple[list[list[_Line]], li
     return pages, boxes
 
 
-def _read_page(pdf: pdfium.PdfDocument, index: int) -> tuple[list[_Line], tuple[float, float]]:
+def _read_page(pdf: pdfium.PdfDocument, index: int) -> tuple[list[Line], tuple[float, float]]:
     page = pdf[index]
     try:
         _, bottom, _, top = page.get_mediabox()
@@ -247,8 +222,8 @@ class _PageReader:
 
         Where a word changes text object PDFium may have missed a space
         (Word writes justified lines word by word): a clear gap is a space,
-        and a seamless join between letters is marked `_JOIN` for the
-        document's vocabulary to judge (`_mend_joins`).
+        and a seamless join between letters is marked `JOIN` for the
+        document's vocabulary to judge (`mend_joins`).
         """
         words: list[_Word] = []
         for match in _WORD.finditer(self.text):
@@ -298,7 +273,7 @@ class _PageReader:
         pdfium_c.FPDFText_GetCharBox(self.handle, end - 1, *self.box)
         text = self.text[start:end]
         for i in reversed([j for j in joins if start < j < end]):
-            text = text[: i - start] + _JOIN + text[i - start :]
+            text = text[: i - start] + JOIN + text[i - start :]
         spaced = start > 0 and self.text[start - 1] not in _BREAKS
         return _Word(text, spaced, self.x.value, self.y.value, self.box[1].value, *self._style(start, obj))
 
@@ -333,7 +308,7 @@ def _font_style(font) -> tuple[bool, bool]:
     return bold, bool(_ITALIC_NAME.search(name)) or bool(flags & _ITALIC)
 
 
-def _lines(words: list[_Word], page: int) -> list[_Line]:
+def _lines(words: list[_Word], page: int) -> list[Line]:
     """Group words into lines where the baseline moves or the text goes back left.
 
     Also cut where text of a much larger or smaller size stands apart on the
@@ -355,7 +330,7 @@ def _lines(words: list[_Word], page: int) -> list[_Line]:
     return [_make_line(group, page) for group in groups]
 
 
-def _make_line(words: list[_Word], page: int) -> _Line:
+def _make_line(words: list[_Word], page: int) -> Line:
     """A line's text and dominant style; a gap wider than an em between words marks table columns."""
     text = words[0].text
     for prev, word in zip(words, words[1:]):  # PDFium breaks lines at superscripts and some hyphens: `cost|-effective`
@@ -370,55 +345,15 @@ def _make_line(words: list[_Word], page: int) -> _Line:
             bold += len(word.text) if word.bold else 0
             italic += len(word.text) if word.italic else 0
     if not sizes:
-        return _Line(text, page, 0.0, False, words[0].y)
+        return Line(text, page, 0.0, False, words[0].y)
     gaps = [b.x - a.right > a.size for a, b in zip(words, words[1:])]
     if gaps and _MARKER.match(words[0].text):
         gaps[0] = False  # the tab after a bullet or a heading number
     half = sum(sizes.values()) / 2
-    return _Line(text, page, sizes.most_common(1)[0][0], bold > half, words[0].y, italic > half, any(gaps))
+    return Line(text, page, sizes.most_common(1)[0][0], bold > half, words[0].y, italic > half, any(gaps))
 
 
 # --- page furniture ------------------------------------------------------------
-
-
-def _body_size(pages: list[list[_Line]]) -> float:
-    """The font size carrying most characters: the body text."""
-    sizes: Counter[float] = Counter()
-    for lines in pages:
-        for line in lines:
-            sizes[line.size] += len(line.text.strip())
-    return sizes.most_common(1)[0][0] if sizes else 0.0
-
-
-def _drop_running(pages: list[list[_Line]], boxes: list[tuple[float, float]], body: float) -> list[list[_Line]]:
-    """Remove running headers/footers and page numbers; never a line set larger than the body.
-
-    The edge zone is the top and bottom margin band of the page by baseline
-    (10% of the height, at least an inch); stream order says little, as Word
-    writes the footer first. The first page's largest line (the title)
-    repeated in a later page's edge zone is a running header too, even in a
-    brief too short for repetition to prove it.
-    """
-    edges = []
-    for lines, (bottom, top) in zip(pages, boxes):
-        band = max(0.1 * (top - bottom), 72.0)
-        edges.append([line.y is not None and not bottom + band < line.y < top - band for line in lines])
-    keep = [[line.size >= body + 0.4 and not is_page_number(line.text) for line in lines] for lines in pages]
-    drops = running_lines([[line.text for line in lines] for lines in pages], edges, keep)
-    title = _norm(max(pages[0], key=lambda line: line.size).text) if pages[0] else ""
-    for lines, page_edges, drop in zip(pages[1:], edges[1:], drops[1:]):
-        drop.update(j for j, line in enumerate(lines) if page_edges[j] and _norm(line.text) == title)
-    return [[line for j, line in enumerate(lines) if j not in drop] for lines, drop in zip(pages, drops)]
-
-
-def _pitches(pages: list[list[_Line]]) -> dict[float, float]:
-    """Usual baseline-to-baseline distance per font size: the yardstick for paragraph gaps."""
-    gaps: dict[float, list[float]] = defaultdict(list)
-    for lines in pages:
-        for a, b in zip(lines, lines[1:]):
-            if a.y is not None and b.y is not None and a.size == b.size and 0.8 * a.size < a.y - b.y < 2.5 * a.size:
-                gaps[a.size].append(a.y - b.y)
-    return {size: statistics.median(values) for size, values in gaps.items() if len(values) >= 3}
 
 
 # --- outline ---------------------------------------------------------------------
@@ -440,142 +375,6 @@ def _outline(pdf: pdfium.PdfDocument) -> list[tuple[str, int, int]]:
     return entries
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
-
-
-def _place_outline(entries: list[tuple[str, int, int]], pages: list[list[_Line]]) -> bool:
-    """Mark the lines carrying each bookmark's title; True if the outline is usable.
-
-    A usable outline has three entries or more and most of them found in the
-    text. A bookmark whose title is not on its page becomes a heading line at
-    the top of that page.
-    """
-    if len(entries) < 3:
-        return False
-    found: list[tuple[int, int, int, list[int]]] = []  # entry, page index, level, line indices
-    for n, (title, level, page) in enumerate(entries):
-        target = _norm(title)
-        for p in (page - 1, page, page - 2):
-            if 0 <= p < len(pages) and (hit := _find_title(target, pages[p])):
-                found.append((n, p, level, hit))
-                break
-        else:
-            found.append((n, page - 1, level, []))
-    if sum(1 for f in found if f[3]) < 0.5 * len(entries):
-        return False
-    for n, p, level, hit in found:
-        if p >= len(pages):
-            continue
-        if hit:
-            for j in hit:
-                pages[p][j].mark, pages[p][j].level = n, level
-        else:
-            title = entries[n][0]
-            pages[p].insert(0, _Line(title, p + 1, 0.0, False, None, mark=n, level=level))
-    return True
-
-
-def _find_title(target: str, lines: list[_Line]) -> list[int]:
-    """Indices of the consecutive lines (up to four) whose text is the title."""
-    for i, line in enumerate(lines):
-        if line.mark >= 0:
-            continue
-        acc = ""
-        for j in range(i, min(i + 4, len(lines))):
-            acc += _norm(lines[j].text)
-            if acc == target or (acc.startswith(target) and len(acc) - len(target) <= 4):
-                return list(range(i, j + 1))
-            if not acc or not target.startswith(acc):
-                break
-    return []
-
-
 # --- paragraphs and headings ---------------------------------------------------------
 
 
-def _paragraphs(lines: list[_Line], pitch: dict[float, float], body: float) -> list[list[_Line]]:
-    """Group a page's lines into paragraphs at gaps, font changes, list items and short lines."""
-    widths = sorted(len(line.text.strip()) for line in lines if len(line.text.strip()) > 20)
-    full = widths[int(0.8 * (len(widths) - 1))] if widths else 80  # characters in a full-width line
-    paragraphs: list[list[_Line]] = []
-    for line in lines:
-        if paragraphs and not _breaks(paragraphs[-1][-1], line, pitch, full, body):
-            paragraphs[-1].append(line)
-        else:
-            paragraphs.append([line])
-    return paragraphs
-
-
-def _breaks(prev: _Line, line: _Line, pitch: dict[float, float], full: int, body: float) -> bool:
-    if prev.mark != line.mark:
-        return True
-    if line.mark >= 0:  # one bookmark's title, even across lines
-        return False
-    if abs(prev.size - line.size) >= 0.5:
-        return True
-    text, before = line.text.strip(), prev.text.strip()
-    flows_on = text[:1].islower() and not ends_sentence(before)
-    short = min(len(text), len(before)) < 0.75 * full
-    if prev.bold != line.bold and not flows_on and (short or (line.bold and ends_sentence(before))):
-        return True  # a bold title or a paragraph opening in bold; a bold lead-in sentence stays
-    if _LIST_START.match(text) or headings.is_bullet(text) or headings.is_label(text) or headings.is_toc_line(before):
-        return True
-    if prev.y is not None and line.y is not None:
-        dy = prev.y - line.y
-        if dy < -0.5 * line.size:  # moved up: next column or a float; keep a sentence that flows on
-            return not flows_on
-        if dy > 1.3 * pitch.get(line.size, 1.25 * line.size):
-            return True
-    if line.size >= body + 0.4 and not before.endswith((".", "!", "?")):
-        return False  # a display title running on after a colon: "Building foundations:"
-    return ends_sentence(before) and len(before) < 0.75 * full
-
-
-def _heading_levels(paragraphs: list[list[_Line]], body: float) -> dict[int, int]:
-    """Which paragraphs are headings, and how deep: rank by font size, body-size rules last.
-
-    A paragraph set larger than the body is a heading when it reads like one
-    and its style mostly holds such lines (so chart labels in a big font do
-    not count). At body size only bold text the text rules vouch for
-    (numbered, known section, item title, ALL CAPS) qualifies.
-    """
-    texts = [" ".join(line.text.strip() for line in par) for par in paragraphs]
-    tabular = [_tabular(paragraphs, i) for i in range(len(paragraphs))]
-    styles: dict[tuple[float, bool], list[bool]] = defaultdict(list)
-    big: dict[int, float] = {}
-    for i, par in enumerate(paragraphs):
-        size = par[0].size
-        if size >= body + 0.4 and not par[0].italic and not tabular[i]:
-            ok = headings.looks_like_heading(texts[i], max_words=30, allow_period=size >= body + 2)
-            styles[(size, par[0].bold)].append(ok)
-            if ok:
-                big[i] = size
-    good_styles = {style for style, oks in styles.items() if sum(oks) >= 0.5 * len(oks)}
-    vouched = {"known", "numbered", "item"}  # text rules strong enough to overrule a mixed style
-    big = {
-        i: size
-        for i, size in big.items()
-        if (size, paragraphs[i][0].bold) in good_styles or headings.text_heading(texts[i]) in vouched
-    }
-    ranks = {size: rank + 1 for rank, size in enumerate(sorted(set(big.values()), reverse=True))}
-    levels = {i: ranks[size] for i, size in big.items()}
-    for i, par in enumerate(paragraphs):
-        if i in levels or len(par) > 2 or abs(par[0].size - body) >= 0.4 or tabular[i]:
-            continue
-        kind = headings.text_heading(texts[i])
-        if kind and (par[0].bold or (kind == "known" and headings.is_all_caps(texts[i]))):
-            levels[i] = len(ranks) + 1
-    return levels
-
-
-
-def _tabular(paragraphs: list[list[_Line]], i: int) -> bool:
-    """A table row, or a paragraph between two on its page (a cell, a figure label): never a heading."""
-
-    def row(j: int) -> bool:
-        return 0 <= j < len(paragraphs) and paragraphs[j][0].page == paragraphs[i][0].page and any(
-            line.table for line in paragraphs[j]
-        )
-
-    return row(i) or (row(i - 1) and row(i + 1))

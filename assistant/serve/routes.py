@@ -1,38 +1,34 @@
-"""The HTTP server: the retrieval API under `/api`, the Gradio UI at `/`.
+"""The `/api` endpoints: a thin adapter over `Assistant`.
 
-A thin adapter over `Assistant`: every route calls one of its methods and
-returns the same pydantic models, so the OpenAPI spec (`/api/openapi.json`,
-docs at `/api/docs`) documents what the Python API returns. Routes are plain
-`def`s, run in the threadpool, so a search never waits on the event loop
-while an upload ingests (the Assistant serialises writes itself).
+Every route calls one of its methods and returns the same pydantic models,
+so the OpenAPI spec documents what the Python API returns. Most routes are
+plain `def`s, run in the threadpool, so a search never waits on the event
+loop while an upload ingests; a warm search runs on the loop itself.
 
 Keys (see security.py): uploads and deletes always need one, so with no key
 configured they are refused (403); with keys configured every endpoint but
-`/api/health` needs one (401). Errors are JSON `{"detail": ...}`, never a
-stack trace.
+`/api/health` needs one (401).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Query, Request, Security, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Security, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant import security
-from assistant.config import Settings
+from assistant.config import Settings, version
+from assistant.core import Assistant
 from assistant.errors import UploadError, WouldBlock
 from assistant.index.feedback import FeedbackEntry
-from assistant.ingest.parsing import content_id
-from assistant.models import Document, IngestReport, Record, RecordType
+from assistant.models import Document, IngestReport, Record, RecordType, StreamEvent, content_id
 from assistant.serve.schemas import (
     AskRequest,
     AskResponse,
@@ -45,6 +41,8 @@ from assistant.serve.schemas import (
     SearchResponse,
 )
 
+__all__ = ["MULTIPART_OVERHEAD", "router"]
+
 log = logging.getLogger("eval_assistant.api")
 
 MEDIA_TYPES = {
@@ -54,132 +52,25 @@ MEDIA_TYPES = {
     "markdown": "text/markdown; charset=utf-8",
     "text": "text/plain; charset=utf-8",
 }
+
+
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
-JSON_BODY_LIMIT = 1024 * 1024
+
+
 ERRORS = {
     401: {"model": ErrorBody, "description": "Missing or wrong API key"},
     422: {"model": ErrorBody, "description": "Bad input; the detail says what is wrong"},
 }
 
+
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
+
+
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: <key>`")
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("eval-assistant")
-    except PackageNotFoundError:  # running from a plain checkout
-        from assistant import __version__
-
-        return __version__
-
-
-def create_app(assistant=None, settings: Settings | None = None, ui: bool = True) -> FastAPI:
-    """The app; `ui=False` serves the API alone (no Gradio import)."""
-    if assistant is None:
-        from assistant.core import Assistant
-
-        assistant = Assistant(settings=settings)
-    settings = settings or assistant.settings
-    security.check_keys(settings)
-    # Models load while Gradio imports and the UI is built; start-up waits for both.
-    started = time.perf_counter()
-    warming = threading.Thread(target=_warm, args=(assistant,), name="warm-up", daemon=True)
-    warming.start()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        await run_in_threadpool(warming.join)
-        log.info("ready %.1f s after create_app", time.perf_counter() - started)
-        yield
-
-    app = FastAPI(
-        title="Evaluation Assistant API",
-        version=_version(),
-        description="Cited retrieval and answers over evaluation reports.",
-        openapi_url="/api/openapi.json",
-        docs_url=None,  # served by _docs, from local assets
-        redoc_url=None,
-        lifespan=lifespan,
-        max_body_size=JSON_BODY_LIMIT,
-    )
-    app.state.assistant = assistant
-    app.state.settings = settings
-    _error_handlers(app)
-    app.add_middleware(WriteGuard, settings=settings)
-    app.include_router(_router(assistant, settings), prefix="/api")
-    _docs(app)
-
-    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    def no_such_endpoint(rest: str):
-        raise HTTPException(404, f"no endpoint /api/{rest}; see /api/docs")
-
-    if ui:
-        _mount_ui(app, assistant, settings)
-    else:
-        app.add_api_route("/", lambda: RedirectResponse("/api/docs"), include_in_schema=False)
-    return app
-
-
-def _docs(app: FastAPI) -> None:
-    """Swagger UI at /api/docs from the packaged `swagger-ui-bundle-v2` assets.
-
-    FastAPI's default page loads its script and styles from a CDN and its
-    icon from fastapi.tiangolo.com; this server reaches nothing outside.
-    """
-    from fastapi.openapi.docs import get_swagger_ui_html
-    from fastapi.staticfiles import StaticFiles
-
-    try:
-        from swagger_ui_bundle import swagger_ui_path
-    except ImportError:  # pragma: no cover - a dependency; fall back to the CDN page
-        swagger_ui_path = None
-    assets = {}
-    if swagger_ui_path and (Path(swagger_ui_path) / "swagger-ui-bundle.js").is_file():
-        app.mount("/api/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
-        assets = {"swagger_js_url": "/api/docs-assets/swagger-ui-bundle.js",
-                  "swagger_css_url": "/api/docs-assets/swagger-ui.css", "swagger_favicon_url": ""}
-
-    @app.get("/api/docs", include_in_schema=False)
-    def docs():
-        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} - docs", **assets)
-
-
-def _warm(assistant) -> None:
-    """Load the embedding model, the lexical index and Chroma before the first request."""
-    try:
-        assistant.search("evaluation findings and recommendations", k=1)
-    except Exception:  # an empty or broken index must not stop the server; requests will say why
-        log.exception("warm-up search failed")
-
-
-def _mount_ui(app: FastAPI, assistant, settings: Settings) -> None:
-    import gradio as gr
-
-    from ui.app import build_ui
-
-    auth = None
-    if security.keys_configured(settings):  # the UI reads the same index: same keys (any user name, key as password)
-        auth = lambda _user, password: security.valid_key(settings, password)  # noqa: E731
-    gr.mount_gradio_app(app, build_ui(assistant), path="/", auth=auth,
-                        auth_message="Sign in with any user name and an API key as the password.")
-
-
-def _error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ValueError)  # QueryError, FilterError, UploadError, FeedbackError...
-    async def bad_input(request: Request, exc: ValueError):
-        status = exc.status if isinstance(exc, UploadError) else 422
-        return JSONResponse({"detail": str(exc)}, status_code=status)
-
-    @app.exception_handler(Exception)
-    async def internal(request: Request, exc: Exception):
-        log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
-        return JSONResponse({"detail": f"internal error ({type(exc).__name__}); see the server log"}, status_code=500)
-
-
-def _router(assistant, settings: Settings) -> APIRouter:
+def router(assistant: Assistant, settings: Settings) -> APIRouter:
+    """Every `/api` endpoint over one `Assistant`, with the key rules of `security.refusal`."""
     # async: cheap checks run on the event loop, not as two more thread-pool hops per request
     async def presented(
         bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
@@ -199,15 +90,13 @@ def _router(assistant, settings: Settings) -> APIRouter:
 
     @r.get("/health", response_model=Health, tags=["service"])
     def health() -> Health:
-        return Health(status="ok", documents=len(assistant.documents()), chunks=assistant.store.count(), version=_version())
+        return Health(status="ok", documents=len(assistant.documents()), chunks=assistant.chunk_count(), version=version())
 
     @r.post("/search", response_model=SearchResponse, dependencies=read, responses=ERRORS, tags=["retrieval"])
     async def search(body: SearchRequest) -> SearchResponse:
         # A warm search (query vectors cached, index built) takes ~3 ms: run it
         # here, not through a worker thread, whose hand-off and GIL ping-pong
-        # cost more than the search. 20 clients: 131-151 -> 199-237 searches/s,
-        # p50 ~130 -> ~75 ms, p95 ~150 -> ~140 ms (a single-thread executor
-        # instead: fair, but 135/s, p50 150 ms).
+        # cost more than the search (docs/experiments.md, "Server concurrency").
         started = time.perf_counter()
         try:
             results = assistant.search(body.query, k=body.k, filters=body.filters, block=False)
@@ -319,30 +208,6 @@ def _raise(refused: tuple[int, str] | None) -> None:
         raise HTTPException(status, detail, headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)
 
 
-class WriteGuard:
-    """Refuses an unauthorised upload or delete before its body is read.
-
-    FastAPI parses a request body before running dependencies; without this
-    an anonymous client could make the server spool a 50 MB upload just to
-    be told 401. The route dependencies apply the same rule (and document it).
-    """
-
-    def __init__(self, app, settings: Settings):
-        self.app = app
-        self.settings = settings
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope["method"] in ("POST", "DELETE") and scope["path"].startswith("/api/documents"):
-            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-            key = security.presented_key(headers.get("authorization"), headers.get("x-api-key"))
-            refused = security.refusal(self.settings, key, write=True)
-            if refused:
-                extra = {"WWW-Authenticate": "Bearer"} if refused[0] == 401 else None
-                await JSONResponse({"detail": refused[1]}, status_code=refused[0], headers=extra)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
 def _known(assistant, doc_id: str) -> Document:
     try:
         doc = assistant.document(doc_id)
@@ -379,7 +244,7 @@ def _read_limited(file: UploadFile, max_bytes: int) -> bytes:
     return b"".join(parts)
 
 
-def _sse(events: Iterator[dict], started: float) -> Iterator[str]:
+def _sse(events: Iterator[StreamEvent], started: float) -> Iterator[str]:
     """Server-sent events: `delta` pieces, then the `answer` (or an `error`)."""
     try:
         for event in events:

@@ -1,0 +1,92 @@
+"""What every answerer shares: the `Answerer` interface, scored sentences, citation numbering, the refusal.
+
+An answer is trusted only as far as its citations go: every sentence ends
+with `[n]` pointing at the passage it comes from, and when the corpus has
+no answer the answerer says so and names the closest documents instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from assistant.models import Answer, Passage
+
+__all__ = ["Answerer", "Citations", "Scored", "not_found", "org_year", "sentence"]
+
+
+@runtime_checkable
+class Answerer(Protocol):
+    """Passages in, a cited answer out: the extractive answerer, or one through a chat model."""
+
+    def answer(self, question: str, qvec: np.ndarray, passages: list[Passage]) -> Answer:
+        """The whole answer at once."""
+        ...
+
+    def stream(self, question: str, qvec: np.ndarray, passages: list[Passage]) -> Iterator[str | Answer]:
+        """Text pieces as they are produced (none when composed at once), then the checked `Answer`."""
+        ...
+
+
+_ITEM_START = re.compile(
+    r"^\s*(?:[-–—•▪●◦*]|\(?\d{1,2}[.)]|\(?[a-z][.)]|(?:recommendation|recommandation|lesson|LL|GP|good practice)\s*[-#]?\s*\d+\s*[:.)-]?)\s*",
+    re.I,
+)
+
+
+@dataclass
+class Scored:
+    passage: Passage
+    start: int
+    end: int
+    score: float
+    similarity: float  # the sentence vector's cosine to the question
+    vector: np.ndarray
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start : self.end].strip()
+
+
+@dataclass
+class Citations:
+    """Numbers citations in order of first use, so `[n]` and the list agree."""
+
+    passages: list[Passage] = field(default_factory=list)
+    _index: dict[str, int] = field(default_factory=dict)
+
+    def mark(self, passage: Passage) -> str:
+        if passage.chunk_id not in self._index:
+            self.passages.append(passage)
+            self._index[passage.chunk_id] = len(self.passages)
+        return f"[{self._index[passage.chunk_id]}]"
+
+
+def sentence(text: str) -> str:
+    """A sentence as it reads in an answer: list markers stripped, ending kept."""
+    text = _ITEM_START.sub("", " ".join(text.split()), count=1)
+    return text[:1].upper() + text[1:] if text else text
+
+
+def org_year(source) -> str:
+    """"ILO, 2024" of anything with `organisation` and `year` (a Passage, a Record)."""
+    return ", ".join(str(x) for x in (source.organisation, source.year) if x)
+
+
+def not_found(question: str, passages: list[Passage], reason: str) -> Answer:
+    names: list[str] = []
+    for p in passages:
+        label = p.title or p.source
+        label = f"{label} ({org_year(p)})"
+        if label not in names:
+            names.append(label)
+    text = "I could not find an answer to this in the indexed documents."
+    if reason:
+        text += f" {reason}"
+    if names:
+        text += " The closest documents are: " + "; ".join(names[:3]) + "."
+    return Answer(question=question, text=text, citations=[], found=False)

@@ -1,0 +1,156 @@
+"""The HTTP server: the retrieval API under `/api` (routes.py), the Gradio web app at `/`.
+
+Errors are JSON `{"detail": ...}`, never a stack trace. The API docs are
+served from packaged assets, so nothing is fetched from a CDN.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from assistant import security
+from assistant.config import Settings, version
+from assistant.core import Assistant
+from assistant.errors import UploadError
+from assistant.serve.routes import router
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("eval_assistant.api")
+
+JSON_BODY_LIMIT = 1024 * 1024
+
+
+def create_app(assistant: Assistant | None = None, settings: Settings | None = None, ui: bool = True) -> FastAPI:
+    """The app; `ui=False` serves the API alone (no Gradio import)."""
+    if assistant is None:
+        assistant = Assistant(settings=settings)
+    settings = settings or assistant.settings
+    security.check_keys(settings)
+    # Models load while Gradio imports and the UI is built; start-up waits for both.
+    started = time.perf_counter()
+    warming = threading.Thread(target=_warm, args=(assistant,), name="warm-up", daemon=True)
+    warming.start()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await run_in_threadpool(warming.join)
+        log.info("ready %.1f s after create_app", time.perf_counter() - started)
+        yield
+
+    app = FastAPI(
+        title="Evaluation Assistant API",
+        version=version(),
+        description="Cited retrieval and answers over evaluation reports.",
+        openapi_url="/api/openapi.json",
+        docs_url=None,  # served by _docs, from local assets
+        redoc_url=None,
+        lifespan=lifespan,
+        max_body_size=JSON_BODY_LIMIT,
+    )
+    app.state.assistant = assistant
+    app.state.settings = settings
+    _error_handlers(app)
+    app.add_middleware(WriteGuard, settings=settings)
+    app.include_router(router(assistant, settings), prefix="/api")
+    _docs(app)
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    def no_such_endpoint(rest: str):
+        raise HTTPException(404, f"no endpoint /api/{rest}; see /api/docs")
+
+    if ui:
+        _mount_ui(app, assistant, settings)
+    else:
+        app.add_api_route("/", lambda: RedirectResponse("/api/docs"), include_in_schema=False)
+    return app
+
+
+def _docs(app: FastAPI) -> None:
+    """Swagger UI at /api/docs from the packaged `swagger-ui-bundle-v2` assets.
+
+    FastAPI's default page loads its script and styles from a CDN and its
+    icon from fastapi.tiangolo.com; this server reaches nothing outside.
+    """
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:  # pragma: no cover - a dependency; fall back to the CDN page
+        swagger_ui_path = None
+    assets = {}
+    if swagger_ui_path and (Path(swagger_ui_path) / "swagger-ui-bundle.js").is_file():
+        app.mount("/api/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+        assets = {"swagger_js_url": "/api/docs-assets/swagger-ui-bundle.js",
+                  "swagger_css_url": "/api/docs-assets/swagger-ui.css", "swagger_favicon_url": ""}
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} - docs", **assets)
+
+
+def _warm(assistant: Assistant) -> None:
+    """Load the embedding model, the lexical index and Chroma before the first request."""
+    try:
+        assistant.search("evaluation findings and recommendations", k=1)
+    except Exception:  # an empty or broken index must not stop the server; requests will say why
+        log.exception("warm-up search failed")
+
+
+def _mount_ui(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
+    import gradio as gr
+
+    from ui.app import build_ui
+
+    auth = None
+    if security.keys_configured(settings):  # the UI reads the same index: same keys (any user name, key as password)
+        auth = lambda _user, password: security.valid_key(settings, password)  # noqa: E731
+    gr.mount_gradio_app(app, build_ui(assistant), path="/", auth=auth,
+                        auth_message="Sign in with any user name and an API key as the password.")
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ValueError)  # QueryError, FilterError, UploadError, FeedbackError...
+    async def bad_input(request: Request, exc: ValueError):
+        status = exc.status if isinstance(exc, UploadError) else 422
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception):
+        log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
+        return JSONResponse({"detail": f"internal error ({type(exc).__name__}); see the server log"}, status_code=500)
+
+
+class WriteGuard:
+    """Refuses an unauthorised upload or delete before its body is read.
+
+    FastAPI parses a request body before running dependencies; without this
+    an anonymous client could make the server spool a 50 MB upload just to
+    be told 401. The route dependencies apply the same rule (and document it).
+    """
+
+    def __init__(self, app, settings: Settings):
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] in ("POST", "DELETE") and scope["path"].startswith("/api/documents"):
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            key = security.presented_key(headers.get("authorization"), headers.get("x-api-key"))
+            refused = security.refusal(self.settings, key, write=True)
+            if refused:
+                extra = {"WWW-Authenticate": "Bearer"} if refused[0] == 401 else None
+                await JSONResponse({"detail": refused[1]}, status_code=refused[0], headers=extra)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
