@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup run ingest test bench clean-index
+.PHONY: setup run ingest test lint bench clean-index
 
 setup: $(STAMP)
 
@@ -31,6 +31,11 @@ run: ingest
 
 test: setup
 	$(PY) -m pytest -q
+
+# ruff and mypy, as configured in pyproject.toml
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # Ingest and quality benchmarks summed up in one table (benchmarks/all.py); a few minutes.
 bench: setup

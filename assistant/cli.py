@@ -162,7 +162,7 @@ def _remove(assistant, args) -> int:
     return 0
 
 
-def _filters(pairs: list[str]) -> dict[str, list[str]]:
+def _filters(pairs: list[str]) -> dict[str, str | list[str]]:
     """`--filter country=Haiti --filter country=Japan` -> {"country": ["Haiti", "Japan"]}."""
     out: dict[str, list[str]] = {}
     for pair in pairs:
@@ -245,8 +245,7 @@ def _serve(assistant, args) -> int:
     from assistant.serve.app import create_app
 
     # One torch thread per request: requests run side by side in the threadpool,
-    # and two intra-op threads per query on two busy cores made a query
-    # embedding take about 1 s instead of 25 ms (measured at load average 6).
+    # and two intra-op threads per query on two busy cores slowed every query (docs/experiments.md).
     torch.set_num_threads(1)
     app = create_app(assistant, ui=not args.no_ui)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", timeout_graceful_shutdown=5)

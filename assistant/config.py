@@ -9,8 +9,10 @@ before any of them is imported, since this machine has no network to wait on.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 # No analytics, telemetry or hub look-ups: set before gradio/chromadb/HF load.
 for _key, _value in {
@@ -70,13 +72,13 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
-        env = os.environ if env is None else env
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        source: Mapping[str, str] = os.environ if env is None else env
         values: dict = {}
         for f in fields(cls):
             if f.name == "extra":
                 continue
-            raw = env.get(PREFIX + f.name.upper())
+            raw = source.get(PREFIX + f.name.upper())
             if raw is None or raw == "":
                 continue
             values[f.name] = _coerce(f.type, raw, f.name)

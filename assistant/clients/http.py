@@ -207,12 +207,12 @@ def _checked(response: httpx.Response) -> Any:
 
 def _sse_events(lines: Iterable[str]) -> Iterator[tuple[str, dict]]:
     """(event, data) pairs from `text/event-stream` lines."""
-    event, data = "message", []
+    event, data = "message", list[str]()
     for line in lines:
         if not line:
             if data:
                 yield event, json.loads("\n".join(data))
-            event, data = "message", []
+            event, data = "message", list[str]()
         elif line.startswith("event:"):
             event = line[6:].strip()
         elif line.startswith("data:"):

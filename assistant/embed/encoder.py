@@ -20,6 +20,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol, cast, runtime_checkable
 
 import numpy as np
 
@@ -35,7 +36,19 @@ class Encoded:
     offsets: list[tuple[int, int]]  # each token's character span in the text ((0, 0) for special tokens)
 
 
-def load_encoder(model_name: str):
+@runtime_checkable
+class Encoder(Protocol):
+    """A loaded embedding model: texts in, pooled vectors and (when asked) token vectors out."""
+
+    dimension: int
+    max_seq_length: int
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32, tokens: bool = False) -> list[Encoded]:
+        """One `Encoded` per text, in input order; token vectors and offsets only with `tokens=True`."""
+        ...
+
+
+def load_encoder(model_name: str) -> Encoder:
     """The lean encoder when the model's layout allows it, else sentence-transformers."""
     plan = _plain_layout(Path(model_name))
     if plan is not None:
@@ -74,6 +87,7 @@ class TransformerEncoder:
 
         self._torch = torch
         self.mean, self.normalize = mean, normalize
+        self._bert: bert.Bert | None
         if bert.supports(Path(path)):  # plain BERT: no `transformers` import (see bert.py)
             self._bert = bert.Bert(Path(path), max_seq_length)
             self.max_seq_length, self.dimension = self._bert.max_length, self._bert.hidden
@@ -139,8 +153,8 @@ class STEncoder:
         hf_logging.disable_progress_bar()
         self.model = SentenceTransformer(name, device="cpu")
         self.tokenizer = self.model.tokenizer
-        self.max_seq_length = self.model.max_seq_length
-        self.dimension = int(self.model.get_embedding_dimension())
+        self.max_seq_length = int(self.model.max_seq_length or 512)
+        self.dimension = int(self.model.get_embedding_dimension() or 0)
 
     def encode(self, texts: Sequence[str], batch_size: int = 32, tokens: bool = False) -> list[Encoded]:
         if not tokens:
@@ -150,7 +164,7 @@ class STEncoder:
             list(texts), batch_size=batch_size, output_value=None, convert_to_numpy=False, show_progress_bar=False
         )
         out = []
-        for text, o in zip(texts, outputs):
+        for text, o in zip(texts, cast(list[dict[str, Any]], outputs)):  # features by name
             offsets = self.tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=self.max_seq_length)[
                 "offset_mapping"
             ]

@@ -102,7 +102,7 @@ def make_entry(question: str, answer: Answer | dict, rating: str, comment: str |
     return FeedbackEntry(
         id=uuid.uuid4().hex,
         time=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        rating=norm,
+        rating="up" if norm == "up" else "down",
         question=question.strip(),
         answer=parsed.text,
         found=parsed.found,

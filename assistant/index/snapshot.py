@@ -257,7 +257,7 @@ class Snapshot:
 
         None when the copy is too big to scan (Chroma's HNSW index answers
         then) or is being swapped by a rebuild. On the sample corpus the scan
-        takes about 0.1 ms where a Chroma query took 1.8 ms.
+        is an order of magnitude faster than a Chroma query, and exact.
         """
         self.refresh()
         vectors, ids = self._vectors, self.ids

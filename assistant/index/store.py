@@ -32,10 +32,8 @@ _BATCH = 500
 LAYOUT = 2
 # Chroma's local writer re-reads every write it has not yet persisted on each
 # later write, so a call's cost grows with that backlog (up to its default of
-# 1,000): 75 ms for a one-chunk upsert behind 880 unpersisted chunks, 4 ms
-# after a persist. Persisting every 50 writes took the sample corpus's chunk
-# writes from 1.96 to 1.08 s and 10 copies of it from 24.4 to 15.2 s (medians
-# of 3); each persist costs little (80-vector adds at 50k vectors: 83 vs 72 ms).
+# 1,000); persisting every 50 writes nearly halved the ingest's writes
+# (docs/experiments.md, "Storage").
 SYNC_THRESHOLD = 50
 _HNSW = {"hnsw:space": "cosine", "hnsw:sync_threshold": SYNC_THRESHOLD}
 
@@ -163,10 +161,8 @@ class Store:
     ) -> None:
         """Chunks, each carrying its sentences (spans into its text, with vectors).
 
-        Sentence vectors ride in the chunk's metadata rather than in a second
-        collection: they are only ever scored for candidate chunks, and a
-        second HNSW index of every sentence cost a third of the ingest time
-        for no retrieval gain (same hit@k and MRR on the dev questions).
+        Sentence vectors ride in the chunk's metadata (packing.py) rather than
+        in a collection of their own.
         """
         for start in range(0, len(chunks), _BATCH):
             batch = chunks[start : start + _BATCH]

@@ -77,8 +77,8 @@ def _units(section: Section, size: int) -> list[_Unit]:
         span_starts = [offset for offset, _ in spans]
         for sentence_start, sentence_end in split_spans(text):
             for a, b in _split_long(text, sentence_start, sentence_end, size):
-                pages = [blk.page for blk in group[bisect_right(starts, a) - 1 : bisect_right(starts, b - 1)]]
-                pages = [p for p in pages if p is not None]
+                pages = [blk.page for blk in group[bisect_right(starts, a) - 1 : bisect_right(starts, b - 1)]
+                         if blk.page is not None]
                 topic = bisect_right(span_starts, a) - 1
                 units.append(
                     _Unit(

@@ -192,7 +192,8 @@ def find_regions(text: str) -> list[str]:
 
 def country_name(alpha_3: str) -> str:
     """The UN spelling: "Viet Nam", "Türkiye", "Republic of Korea"."""
-    return UN_NAMES.get(alpha_3) or pycountry.countries.get(alpha_3=alpha_3).name
+    country = pycountry.countries.get(alpha_3=alpha_3)
+    return UN_NAMES.get(alpha_3) or (country.name if country is not None else alpha_3)
 
 
 def canonical_country(name: str) -> str:

@@ -151,6 +151,8 @@ class _Worker:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "assistant.ingest.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
         )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
         self.jobs, self.finish = jobs, finish
         self.stopping, self.serving = False, True
         self.thread = threading.Thread(target=self._run, args=(settings,), name="parse-worker", daemon=True)
@@ -205,7 +207,7 @@ class _Worker:
     def close(self) -> None:
         self.stopping = True
         try:
-            self.proc.stdin.close()
+            self.stdin.close()
         except OSError:
             pass
         try:
@@ -214,14 +216,14 @@ class _Worker:
             self.proc.kill()
             self.proc.wait()
         self.thread.join(timeout=10)
-        self.proc.stdout.close()
+        self.stdout.close()
 
     def _send(self, message) -> None:
-        pickle.dump(message, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        self.proc.stdin.flush()
+        pickle.dump(message, self.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        self.stdin.flush()
 
     def _receive(self):
-        return pickle.load(self.proc.stdout)
+        return pickle.load(self.stdout)
 
     def _exit(self) -> str:
         try:

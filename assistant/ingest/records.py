@@ -39,10 +39,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.models import Block, Document, Record, Section
+from assistant.models import Block, Document, Record, RecordType, Section
 
 RECORDS_VERSION = 1  # bump when extraction changes: ingest re-extracts older documents (backfill.py)
-TYPE_OF = {
+TYPE_OF: dict[str, RecordType] = {
     "lessons_learned": "lesson",
     "good_practices": "good_practice",
     "recommendations": "recommendation",
@@ -97,7 +97,7 @@ class _Para:
 
 @dataclass
 class _Item:
-    type: str
+    type: RecordType
     number: str | None
     page: int | None
     section: str
@@ -263,7 +263,7 @@ def _path_number(path: Sequence[str]) -> str | None:
     return None
 
 
-def _section_items(section: Section, rtype: str, template: set[str]) -> list[_Item]:
+def _section_items(section: Section, rtype: RecordType, template: set[str]) -> list[_Item]:
     paras = paragraphs(section.blocks)
     path = section.path
     head = label_of(path[-1]) if path else None

@@ -31,6 +31,7 @@ def main() -> None:
             path, data, doc_id = pickle.load(jobs)
         except EOFError:
             return
+        reply: tuple
         try:
             reply = ("ok", prepare(Path(path), data, doc_id, settings))
         except LoadError as exc:

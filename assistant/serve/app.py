@@ -87,15 +87,17 @@ def _docs(app: FastAPI) -> None:
         from swagger_ui_bundle import swagger_ui_path
     except ImportError:  # pragma: no cover - a dependency; fall back to the CDN page
         swagger_ui_path = None
-    assets = {}
-    if swagger_ui_path and (Path(swagger_ui_path) / "swagger-ui-bundle.js").is_file():
+    local = bool(swagger_ui_path and (Path(swagger_ui_path) / "swagger-ui-bundle.js").is_file())
+    if local:
         app.mount("/api/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
-        assets = {"swagger_js_url": "/api/docs-assets/swagger-ui-bundle.js",
-                  "swagger_css_url": "/api/docs-assets/swagger-ui.css", "swagger_favicon_url": ""}
 
     @app.get("/api/docs", include_in_schema=False)
     def docs():
-        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} - docs", **assets)
+        title, spec = f"{app.title} - docs", app.openapi_url or "/api/openapi.json"
+        if not local:
+            return get_swagger_ui_html(openapi_url=spec, title=title)
+        return get_swagger_ui_html(openapi_url=spec, title=title, swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/api/docs-assets/swagger-ui.css", swagger_favicon_url="")
 
 
 def _warm(assistant: Assistant) -> None:

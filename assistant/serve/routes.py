@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Security, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -57,7 +58,7 @@ MEDIA_TYPES = {
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
 
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or wrong API key"},
     422: {"model": ErrorBody, "description": "Bad input; the detail says what is wrong"},
 }

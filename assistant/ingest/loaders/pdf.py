@@ -50,11 +50,10 @@ from assistant.models import Block, ParsedFile
 
 log = logging.getLogger(__name__)
 
-# FPDFText_GetTextObject returning the address as an int: asked twice per word
-# (275k calls on the sample corpus), and pypdfium2's typed pointer result costs
-# half as much again (1.4 vs 0.9 us a call).
+# FPDFText_GetTextObject returning the address as an int: asked twice per word,
+# and pypdfium2's typed pointer result costs half as much again.
 _text_object = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(
-    ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value
+    ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value or 0
 )
 
 _LOCK = threading.Lock()  # PDFium is not thread-safe: one document at a time, process-wide
