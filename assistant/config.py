@@ -1,6 +1,6 @@
 """Settings: the one place that reads the environment.
 
-Every setting has an `ASSISTANT_*` variable and a CLI flag; explicit
+Every setting has an `ASSISTANT_*` variable (some also a CLI flag); explicit
 arguments beat the environment, which beats the defaults. The module also
 switches off the phone-home behaviour of our dependencies at import time,
 before any of them is imported, since this machine has no network to wait on.
@@ -60,15 +60,21 @@ class Settings:
     embed_model: str = ""  # empty: the packaged MiniLM
     chroma_url: str = ""  # empty: a local PersistentClient on index_dir
     collection: str = "eval_assistant"
-    chunk_size: int = 1200  # characters; chosen by measurement (README, "Chunk size")
+    chunk_size: int = 1200  # characters; chosen by measurement (docs/experiments.md, "Chunk size")
     chunk_overlap: int = 100
     embed_batch: int = 32
     max_file_mb: int = 200
+    # What one file may cost its parser (a worker process), past which it fails with the limit named:
+    parse_timeout_s: int = 120  # wall time
+    parse_memory_mb: int = 1024  # address space of the parse worker
+    max_inflated_mb: int = 200  # what a file's compressed parts (DOCX members, PDF streams) may expand to
+    max_text_chars: int = 5_000_000  # text extracted; about 1,600 dense pages, and two minutes of embedding here
     llm: str = ""  # "", "openai" or "ollama"
     llm_model: str = ""
     api_keys: str = ""
     api_keys_file: str = ""
     upload_max_mb: int = 50
+    cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser; empty: same origin only
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -94,6 +100,25 @@ class Settings:
     @property
     def model_name(self) -> str:
         return self.embed_model or _default_model()
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(
+            timeout_s=self.parse_timeout_s,
+            memory_bytes=self.parse_memory_mb * 2**20,
+            max_inflated_bytes=self.max_inflated_mb * 2**20,
+            max_text_chars=self.max_text_chars,
+        )
+
+
+@dataclass(frozen=True)
+class Limits:
+    """One file's parsing budget (see `Settings`); the parsers and their worker process enforce it."""
+
+    timeout_s: float = 120
+    memory_bytes: int = 1024 * 2**20
+    max_inflated_bytes: int = 200 * 2**20
+    max_text_chars: int = 5_000_000
 
 
 def _coerce(type_name, raw: str, name: str):

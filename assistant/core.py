@@ -18,14 +18,13 @@ from assistant.answer.llm import LLMAnswerer, make_chat_model
 from assistant.answer.streaming import answer_events
 from assistant.config import Settings
 from assistant.embed.embedder import Embedder
-from assistant.errors import UploadError
 from assistant.index.feedback import FeedbackLog
 from assistant.index.filters import Filters
 from assistant.index.snapshot import Snapshot
 from assistant.index.store import Store
-from assistant.ingest import uploads
 from assistant.ingest.pipeline import ingest
-from assistant.models import Answer, Document, IngestReport, Passage, Progress, Record, StreamEvent, content_id
+from assistant.ingest.uploads import add_upload
+from assistant.models import Answer, Document, IngestReport, Passage, Progress, Record, StreamEvent
 from assistant.search.followup import contextualize
 from assistant.search.intent import list_intent
 from assistant.search.query import check_query
@@ -64,12 +63,14 @@ class Assistant:
         paths: Iterable[str | Path] | None = None,
         prune: bool = False,
         progress: Progress | None = None,
+        cancel: threading.Event | None = None,
     ) -> IngestReport:
-        """Index files and folders (default: the configured corpus folder)."""
+        """Index files and folders (default: the configured corpus folder); `cancel` stops it between files."""
         targets = list(paths) if paths is not None else [self.settings.corpus_dir]
         with self._write_lock:
             try:
-                return ingest(targets, self.store, self.embedder, self.settings, prune=prune, progress=progress)
+                return ingest(targets, self.store, self.embedder, self.settings, prune=prune, progress=progress,
+                              cancel=cancel)
             finally:
                 self.snapshot.invalidate()
 
@@ -108,33 +109,19 @@ class Assistant:
             self._feedback = FeedbackLog(self.settings.index_dir)
         return self._feedback
 
-    def add_file(self, filename: str, data: bytes) -> IngestReport:
-        """Save an uploaded file under `<corpus>/uploads/` and index it.
+    def add_file(self, filename: str, data: bytes, cancel: threading.Event | None = None) -> IngestReport:
+        """Index an uploaded file and save it under `<corpus>/uploads/`.
 
         Raises `UploadError` (a ValueError) with the reason for a bad
-        name, size or type, or a file the loader rejects; then nothing is
-        left on disk and the index is as it was. Content already indexed is
-        not saved twice: the report says `unchanged`.
+        name, size or type, or a file the loader rejects or that breaks its
+        parsing budget; then nothing is left on disk and the index is as it
+        was. Content already indexed is not saved twice: the report says
+        `unchanged`. Setting `cancel` (a client gone) stops it, leaving nothing.
         """
-        name = uploads.check(filename, data, self.settings.upload_max_mb * 1024 * 1024)
-        with self._write_lock:
-            if self.store.document(content_id(data)) is not None:
-                docs = self.store.documents()
-                return IngestReport(unchanged=1, documents=len(docs), chunks=self.chunk_count(),
-                                    pages=sum(d.pages or 0 for d in docs))
-            path = uploads.write_atomic(Path(self.settings.corpus_dir) / uploads.UPLOAD_FOLDER, name, data)
-            try:
-                report = ingest([path], self.store, self.embedder, self.settings)
-            except BaseException:
-                path.unlink(missing_ok=True)
-                raise
-            finally:
-                self.snapshot.invalidate()
-            if report.failed:
-                path.unlink(missing_ok=True)
-                reason = report.failed[0].error.removeprefix(f"{path.name}: ")
-                raise UploadError(f"{name}: {reason}")
-            return report
+        try:
+            return add_upload(filename, data, self.store, self.embedder, self.settings, self._write_lock, cancel)
+        finally:
+            self.snapshot.invalidate()
 
     def lessons(
         self, query: str | None = None, type: str | None = None, filters: dict | Filters | None = None, k: int = 50

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "Cancelled",
     "FeedbackError",
     "FilterError",
     "KeyConfigError",
@@ -64,3 +65,7 @@ class KeyConfigError(ValueError):
 class WouldBlock(RuntimeError):
     """Raised by calls told not to block when they would run slow work (the
     model, an index rebuild): a server then sends them to a worker thread."""
+
+
+class Cancelled(Exception):
+    """Work stopped because its caller went away (a client that disconnected); nothing was written."""

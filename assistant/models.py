@@ -156,6 +156,17 @@ class FailedFile(BaseModel):
     error: str
 
 
+class FileOutcome(BaseModel):
+    """What one file of an ingest came to, and what it cost."""
+
+    path: str
+    outcome: Literal["added", "updated", "unchanged", "failed"]
+    error: str | None = None
+    seconds: float = 0.0  # parse (as waited for), embed and write
+    parse_seconds: float | None = None  # in its worker; None when not parsed (unchanged)
+    parser_peak_mb: float | None = None  # the worker's peak resident memory on this file
+
+
 class IngestReport(BaseModel):
     added: int = 0
     updated: int = 0
@@ -166,6 +177,7 @@ class IngestReport(BaseModel):
     chunks: int = 0
     pages: int = 0
     seconds: float = 0.0
+    files: list[FileOutcome] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -241,7 +253,7 @@ class AnswerEvent(TypedDict):
 
 StreamEvent = DeltaEvent | AnswerEvent
 
-Progress = Callable[[str, int, int], None]  # (file name, files done, files total)
+Progress = Callable[[str, float, int], None]  # (file name, files done (a fraction within a file), files total)
 
 
 def content_id(data: bytes) -> str:

@@ -388,8 +388,12 @@ def test_openapi_documents_the_shared_models(server):
     assert docs.status_code == 200 and "/api/openapi.json" in docs.text
     assert "cdn." not in docs.text and "tiangolo.com" not in docs.text  # no asset from outside
     assert httpx.get(server.url + "/api/docs-assets/swagger-ui-bundle.js").status_code == 200
-    ui = httpx.get(server.url + "/")
-    assert ui.status_code == 200 and "<html" in ui.text.lower()  # the Gradio app, mounted beside the API
+    with httpx.Client(base_url=server.url, timeout=60) as browser:  # with keys, the web app is behind sign-in
+        assert browser.get("/", headers={"Accept": "text/html"}).headers["location"].startswith("/signin")
+        signed = browser.post("/signin", data={"key": KEY, "next": "/"})
+        assert signed.status_code == 303 and signed.headers["location"] == "/"
+        ui = browser.get("/")
+        assert ui.status_code == 200 and "<html" in ui.text.lower()  # the Gradio app, mounted beside the API
 
 
 @pytest.mark.skipif(shutil.which("schemathesis", path=str(Path(sys.executable).parent)) is None, reason="schemathesis not installed")

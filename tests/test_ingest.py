@@ -127,7 +127,10 @@ def test_cli_documents_remove_and_json_summary(small_corpus, tmp_path, capsys):
     index = str(tmp_path / "index")
     assert cli(["ingest", str(small_corpus), "--index", index, "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert set(summary) == {"added", "updated", "unchanged", "removed", "failed", "documents", "chunks", "pages", "seconds"}
+    assert set(summary) == {"added", "updated", "unchanged", "removed", "failed", "documents", "chunks", "pages", "seconds",
+                            "files"}
+    assert {f["outcome"] for f in summary["files"]} == {"added"} and len(summary["files"]) == 3
+    assert all(f["parse_seconds"] > 0 and f["parser_peak_mb"] > 0 for f in summary["files"])
     assert summary["added"] == 3 and summary["failed"] == []
 
     assert cli(["documents", "--index", index, "--json"]) == 0

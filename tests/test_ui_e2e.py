@@ -80,7 +80,7 @@ def _serving(base: Path, env: dict, common: list[str], headers: dict | None = No
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_up(f"{url}/api/documents", proc, log, headers=headers)
-        _wait_up(f"{url}/", proc, log)
+        _wait_up(f"{url}/signin" if headers else f"{url}/", proc, log)  # with a key, the app is behind sign-in
         yield url
     finally:
         proc.terminate()
@@ -322,10 +322,14 @@ def test_upload_needs_the_key_then_indexes_and_deletes(keyed_server, browser):
     context, page = new_page(browser)
     try:
         page.goto(url + "/")
-        # The UI sits behind the same key: any user name, the key as password.
-        page.get_by_label("username").fill("reviewer")
-        page.get_by_label("password").fill(KEY)
-        page.get_by_role("button", name="Login").click()
+        # The UI sits behind the same key: a sign-in page first, which tells nothing of the library.
+        page.wait_for_url("**/signin**")
+        assert "Water" not in page.content() and "gradio" not in page.content().lower()
+        page.get_by_label("API key").fill("not-the-key-0123456789")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_text("That key is not valid.").wait_for()
+        page.get_by_label("API key").fill(KEY)
+        page.get_by_role("button", name="Sign in").click()
         page.wait_for_selector("#ea-question textarea")
         page.get_by_role("tab", name="Library").click()
         page.wait_for_function("() => document.querySelector('#ea-lib-summary').innerText.includes('0 documents')")

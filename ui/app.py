@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gradio as gr
 
+from assistant import security
+
 from .chat import build_chat_tab
 from .choices import choices_from
 from .lessons import build_lessons_tab
@@ -70,10 +72,11 @@ def build_ui(assistant) -> gr.Blocks:
     choices = choices_from(assistant.documents())
     with gr.Blocks(title="Evaluation Assistant") as demo:
         gr.HTML(HEAD_STYLE, elem_id="ea-style", padding=False)
+        signed_in = " · [Sign out](/signout)" if security.keys_configured(assistant.settings) else ""
         gr.Markdown(
             "# Evaluation Assistant\n"
             "Cited answers, lessons learned and recommendations from evaluation reports. "
-            "The HTTP API is documented at [/api/docs](/api/docs)."
+            f"The HTTP API is documented at [/api/docs](/api/docs){signed_in}."
         )
         with gr.Tabs():
             with gr.Tab("Chat", id="chat", elem_id="ea-tab-chat"):

@@ -42,6 +42,7 @@ ALIASES = {
     "file": "source",
 }
 _CHOICES = {"section_type": SECTION_TYPES, "criterion": DAC_CRITERIA, "kind": DOCUMENT_KINDS}
+MAX_VALUES = 100  # per filter: a search for any of 90,000 sources is a denial of service, not a question
 _YEAR_RANGE = re.compile(r"^\s*(\d{4})?\s*(?:-|\.\.|–|to)\s*(\d{4})?\s*$")
 
 
@@ -70,6 +71,8 @@ class Filters:
                 year_min, year_max = _years(value)
                 continue
             values = tuple(value) if isinstance(value, (list, tuple, set)) else (value,)
+            if len(values) > MAX_VALUES:
+                raise FilterError(f"filter {key!r}: {len(values):,} values; at most {MAX_VALUES} per filter")
             clean = tuple(_check(name, v) for v in values)
             equals[FIELDS[name][0]] = clean
         return cls(equals, year_min, year_max)
@@ -134,7 +137,14 @@ def _check(name: str, value: Any) -> Any:
 
 
 def _years(value: Any) -> tuple[int | None, int | None]:
-    """2024, "2024", "2020-2024", "2020-", [2020, 2024] or {"gte": 2020, "lte": 2024}."""
+    """2024, "2024", "2020-2024", "2020-", [2020, 2024] or {"gte": 2020, "lte": 2024}; never backwards."""
+    low, high = _year_bounds(value)
+    if low is not None and high is not None and low > high:
+        raise FilterError(f"filter 'year': {value!r} runs backwards; write {high}-{low}")
+    return low, high
+
+
+def _year_bounds(value: Any) -> tuple[int | None, int | None]:
     try:
         if isinstance(value, bool):
             raise TypeError

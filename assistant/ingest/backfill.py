@@ -1,8 +1,8 @@
 """Records for documents indexed before records existed, or by an older extractor.
 
-The file is parsed again and its records written, without re-embedding any
-chunk; `Document.records_version` says which extractor a document's records
-come from (`records.RECORDS_VERSION`).
+The file is parsed again (in a worker, within its budget) and its records
+written, without re-embedding any chunk; `Document.records_version` says
+which extractor a document's records come from (`records.RECORDS_VERSION`).
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.embed.embedder import Embedder
 from assistant.index.store import Store
-from assistant.ingest.loaders import load, read
-from assistant.ingest.records import RECORDS_VERSION, extract_records, stamp
-from assistant.ingest.sections import build_sections
+from assistant.ingest.parsing import Parser
+from assistant.ingest.records import RECORDS_VERSION, stamp
 from assistant.ingest.vectors import embed_records
-from assistant.models import FailedFile, content_id
+from assistant.models import FailedFile
 
 __all__ = ["backfill"]
 
@@ -26,21 +25,24 @@ def backfill(store: Store, embedder: Embedder, settings: Settings) -> list[Faile
 
     Returns the files that could not be read; they are retried next run.
     """
+    stale = [d for d in store.documents() if d.records_version < RECORDS_VERSION and Path(d.path).is_file()]
+    if not stale:  # moved or gone files: ingest of their new place, or --prune, deals with them
+        return []
     failed: list[FailedFile] = []
-    for doc in store.documents():
-        if doc.records_version >= RECORDS_VERSION:
-            continue
-        path = Path(doc.path)
-        if not path.is_file():
-            continue  # moved or gone: ingest of its new place, or --prune, deals with it
-        try:
-            data = read(path, max_bytes=settings.max_file_mb * 1024 * 1024)
-            if content_id(data) != doc.doc_id:
+    parser = Parser([Path(d.path) for d in stale], settings, {}, store.version)
+    try:
+        for doc in stale:
+            path = Path(doc.path)
+            try:
+                _, doc_id, parsed = parser.take(path)
+            except Exception as exc:  # a vanished or unreadable file keeps its old state
+                failed.append(FailedFile(path=str(path), error=f"{path.name}: records not extracted: {exc}"))
+                continue
+            if doc_id != doc.doc_id or parsed is None:
                 continue  # the file changed: the next ingest re-indexes it whole
-            records = extract_records(doc, build_sections(load(path, data=data).blocks))
-        except Exception as exc:  # a vanished or unreadable file keeps its old state
-            failed.append(FailedFile(path=str(path), error=f"{path.name}: records not extracted: {exc}"))
-            continue
-        store.write_records(doc, records, embed_records(embedder, records))
-        store.restamp(stamp(doc, len(records)))
+            records = parsed[2]
+            store.write_records(doc, records, embed_records(embedder, records))
+            store.restamp(stamp(doc, len(records)))
+    finally:
+        parser.close()
     return failed

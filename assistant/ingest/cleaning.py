@@ -210,14 +210,19 @@ def split_long(text: str, limit: int = 1500) -> list[str]:
     pieces: list[str] = []
     current = ""
     for sentence in sentences:
-        while len(sentence) > limit:  # no sentence end in sight: cut at a space
-            cut = sentence.rfind(" ", limit // 2, limit)
-            cut = cut if cut > 0 else limit
+        if len(sentence) > limit:  # no sentence end in sight: cut at spaces, by index (a copy per cut is quadratic)
             if current:
                 pieces.append(current)
                 current = ""
-            pieces.append(sentence[:cut].strip())
-            sentence = sentence[cut:].strip()
+            start = 0
+            while len(sentence) - start > limit:
+                cut = sentence.rfind(" ", start + limit // 2, start + limit)
+                cut = cut if cut > start else start + limit
+                pieces.append(sentence[start:cut].strip())
+                start = cut
+                while start < len(sentence) and sentence[start] == " ":
+                    start += 1
+            sentence = sentence[start:].strip()
         if current and len(current) + 1 + len(sentence) > limit:
             pieces.append(current)
             current = sentence

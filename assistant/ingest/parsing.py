@@ -1,14 +1,10 @@
 """Files read, hashed and parsed on every core, a window of files at a time, before they embed.
 
 Parsing and embedding take turns rather than overlap. On 2 cores torch's
-two threads keep both busy, and a file parsed on a thread beside them
-stretched the embedding by about what the parse cost (the GIL, and an
-intra-op thread losing its core), so the overlap saved nothing. Parsing a
-window of files while the model is idle lets the parse use every core: this
-process and worker processes (worker.py), each with its own GIL and
-PDFium. On the sample corpus a window parsed in about half the time the
-same files took on one core. A worker that dies on a file (PDFium is native
-code) fails that file alone.
+two threads keep both busy, and a file parsed beside them stretched the
+embedding by about what the parse cost, so the overlap saved nothing.
+Parsing a window of files while the model is idle lets the parse use every
+core, one worker process each (pool.py), each file within its budget.
 
 Only work that needs no store runs here; the caller commits files in order.
 A file whose content is indexed already is read and hashed, never parsed.
@@ -18,25 +14,24 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 import queue
-import subprocess
-import sys
 import threading
-from collections.abc import Callable
+import time
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.errors import LoadError, ParseError
+from assistant.errors import Cancelled, LoadError
 from assistant.ingest.loaders import read
+from assistant.ingest.pool import POOL, Worker, WorkerGone
 from assistant.ingest.prepare import Prepared, prepare
 from assistant.models import content_id
+
+__all__ = ["MAX_WORKERS", "Parsed", "Parser"]
 
 log = logging.getLogger(__name__)
 
 WINDOW_FILES = 16  # files read ahead per window ...
 WINDOW_BYTES = 64 * 2**20  # ... and bytes: what a window holds in memory
-WORKER_MIN_BYTES = 2**20  # smaller windows parse faster than a worker gets going (0.3 s to start, 0.6 s of first-use loading)
 MAX_WORKERS = 3
 
 # (bytes, content id, (document, chunks, records) or None when indexed already)
@@ -44,18 +39,25 @@ Parsed = tuple[bytes, str, Prepared | None]
 
 
 class Parser:
-    """Hands the ingest each file's bytes, content id and parse, in the ingest's order."""
+    """Hands the ingest each file's bytes, content id and parse, in the ingest's order.
 
-    def __init__(self, files: list[Path], settings: Settings, known: dict, version: str, workers: int | None = None):
+    `stats[path]` holds each parsed file's (seconds, the worker's peak MB).
+    Setting `cancel` stops the work: waiting calls raise `Cancelled`.
+    """
+
+    def __init__(self, files: list[Path], settings: Settings, known: dict, version: str,
+                 workers: int | None = None, cancel: threading.Event | None = None):
         self.files, self.settings, self.known, self.version = files, settings, known, version
         self.position = {path: i for i, path in enumerate(files)}
         self.done: dict[Path, Parsed | BaseException] = {}
-        cores = os.cpu_count() or 1
-        self.max_workers = min(MAX_WORKERS, cores - 1) if workers is None else workers
-        self.workers: list[_Worker] = []
-        self.queue: queue.Queue = queue.Queue()  # jobs, taken by this thread and the workers' threads alike
+        self.stats: dict[Path, tuple[float, float | None]] = {}
+        self.max_workers = min(MAX_WORKERS, os.cpu_count() or 1) if workers is None else workers
+        self.cancel = cancel or threading.Event()
+        self.queue: queue.Queue = queue.Queue()  # jobs, taken by the workers' threads
+        self.threads: list[threading.Thread] = []
         self.pending = 0  # jobs queued and not finished
         self.finished = threading.Condition()
+        self.closed = False
 
     def take(self, path: Path) -> Parsed:
         """This file's parse; raises what reading or parsing it raised."""
@@ -66,10 +68,23 @@ class Parser:
             raise got
         return got
 
+    def parse_now(self, path: Path, data: bytes, doc_id: str) -> Prepared:
+        """One file parsed at once (within its budget), outside the windows; raises what parsing raised."""
+        self._parse([(path, data, doc_id)])
+        got = self.done.pop(path)
+        if isinstance(got, BaseException):
+            raise got
+        assert got[2] is not None
+        return got[2]
+
     def close(self) -> None:
-        for worker in self.workers:
-            worker.close()
-        self.workers = []
+        """Stop the serving threads; their workers go back to the pool (or die, if cancelled)."""
+        with self.finished:
+            self.closed = True
+            self.finished.notify_all()
+        for thread in self.threads:
+            thread.join(timeout=30)
+        self.threads = []
 
     def _window(self, start: int) -> None:
         jobs: list[tuple[Path, bytes, str]] = []
@@ -94,141 +109,71 @@ class Parser:
         self._parse(jobs)
 
     def _parse(self, jobs: list[tuple[Path, bytes, str]]) -> None:
-        """Every job, here and on the workers at once; the largest first, so all finish together."""
-        self._start_workers(jobs)
+        """Every job on the workers at once, the largest first, so all finish together."""
+        if not jobs:
+            return
         with self.finished:
             self.pending += len(jobs)
         for job in sorted(jobs, key=lambda job: -len(job[1])):
             self.queue.put(job)
-        while True:  # until every job is done; a worker found dead puts its job back
-            try:
-                path, data, doc_id = self.queue.get_nowait()
-            except queue.Empty:
-                with self.finished:
-                    if self.pending == 0:
-                        return
-                    self.finished.wait(timeout=0.1)
-                continue
-            self._finish(path, self._here(path, data, doc_id))
+        while len(self.threads) < min(self.max_workers, self.pending):
+            thread = threading.Thread(target=self._serve, name="parse-feeder", daemon=True)
+            self.threads.append(thread)
+            thread.start()
+        with self.finished:
+            while self.pending:
+                if self.cancel.is_set():
+                    raise Cancelled("the ingest was cancelled")
+                self.finished.wait(timeout=0.2)
 
-    def _finish(self, path: Path, result: Parsed | BaseException) -> None:
+    def _finish(self, path: Path, result: Parsed | BaseException, stats: tuple[float, float | None]) -> None:
         with self.finished:
             self.done[path] = result
+            self.stats[path] = stats
             self.pending -= 1
             self.finished.notify_all()
 
-    def _here(self, path: Path, data: bytes, doc_id: str) -> Parsed | BaseException:
+    def _serve(self) -> None:
+        """One worker's feeder: jobs from the queue to the worker, a fresh worker after one is lost."""
+        worker: Worker | None = None
         try:
-            return data, doc_id, prepare(path, data, doc_id, self.settings)
-        except Exception as exc:  # raised when the ingest takes this file
-            return exc
-
-    def _start_workers(self, jobs: list) -> None:
-        """Workers start on the first window worth them: two files or more, a megabyte or more."""
-        for dead in [w for w in self.workers if not w.alive]:  # a fresh one takes its place
-            dead.close()
-            self.workers.remove(dead)
-        if len(jobs) < 2 or sum(len(job[1]) for job in jobs) < WORKER_MIN_BYTES:
-            return
-        while len(self.workers) < self.max_workers:
-            try:
-                self.workers.append(_Worker(self.settings, self.queue, self._finish))
-            except OSError as exc:  # no subprocess here: this thread parses alone
-                log.warning("cannot start a parse worker (%s); parsing on one core", exc)
-                self.max_workers = len(self.workers)
-
-
-class _Worker:
-    """One `python -m assistant.ingest.worker` process, and a thread feeding it jobs from the queue.
-
-    The thread takes a job only once the process is ready, so a window that
-    this process parses faster alone never waits for a worker to start.
-    """
-
-    def __init__(self, settings: Settings, jobs: queue.Queue, finish: Callable):
-        package_root = str(Path(__file__).resolve().parents[2])  # the child imports this same `assistant`
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant.ingest.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
-        )
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
-        self.jobs, self.finish = jobs, finish
-        self.stopping, self.serving = False, True
-        self.thread = threading.Thread(target=self._run, args=(settings,), name="parse-worker", daemon=True)
-        self.thread.start()
-
-    @property
-    def alive(self) -> bool:
-        return self.serving and self.proc.poll() is None
-
-    def _run(self, settings: Settings) -> None:
-        try:
-            self._serve(settings)
+            while not self.closed and not self.cancel.is_set():
+                try:
+                    path, data, doc_id = self.queue.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                if worker is None or not worker.alive:
+                    worker = self._worker()
+                if worker is None:  # no process can start here: parse in this process, without a budget
+                    self._finish(path, *self._here(path, data, doc_id))
+                    continue
+                try:
+                    result, seconds, peak = worker.parse(path, data, doc_id, self.settings, self.cancel)
+                except WorkerGone:  # dead before it saw the file: the file goes back for a fresh worker
+                    worker.kill()
+                    worker = None
+                    self.queue.put((path, data, doc_id))
+                    continue
+                parsed: Parsed | BaseException = result if isinstance(result, BaseException) else (data, doc_id, result)
+                self._finish(path, parsed, (seconds, peak))
         finally:
-            self.serving = False
+            if worker is not None:
+                if self.cancel.is_set():
+                    worker.kill()
+                else:
+                    POOL.give_back(worker)
 
-    def _serve(self, settings: Settings) -> None:
+    def _worker(self) -> Worker | None:
         try:
-            self._send(settings)
-            if self._receive() != ("ready",):
-                return
-        except (OSError, EOFError, pickle.UnpicklingError):
-            return  # never took a job: the others parse them
-        while not self.stopping:
-            try:
-                job = self.jobs.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            path, data, doc_id = job
-            try:
-                self._send((str(path), data, doc_id))
-            except OSError:  # it was gone before this file: another parser takes the file
-                self.jobs.put(job)
-                return
-            except Exception as exc:
-                self.finish(path, exc)
-                return
-            try:
-                reply = self._receive()
-            except (OSError, EOFError, pickle.UnpicklingError):
-                self.finish(path, LoadError(path, f"the parser stopped on this file ({self._exit()})"))
-                return
-            except Exception as exc:  # whatever it is, the file gets it and the ingest does not wait forever
-                self.finish(path, exc)
-                return
-            if reply[0] == "ok":
-                self.finish(path, (data, doc_id, reply[1]))
-            elif reply[0] == "load":
-                self.finish(path, LoadError(path, reply[1]))
-            else:
-                self.finish(path, ParseError(reply[1], reply[2]))
+            return POOL.take()
+        except OSError as exc:
+            log.warning("cannot start a parse worker (%s); parsing in this process, without a budget", exc)
+            return None
 
-    def close(self) -> None:
-        self.stopping = True
+    def _here(self, path: Path, data: bytes, doc_id: str) -> tuple[Parsed | BaseException, tuple[float, None]]:
+        started = time.monotonic()
         try:
-            self.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.thread.join(timeout=10)
-        self.stdout.close()
-
-    def _send(self, message) -> None:
-        pickle.dump(message, self.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        self.stdin.flush()
-
-    def _receive(self):
-        return pickle.load(self.stdout)
-
-    def _exit(self) -> str:
-        try:
-            code = self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return "no reply"
-        return f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+            result: Parsed | BaseException = (data, doc_id, prepare(path, data, doc_id, self.settings))
+        except Exception as exc:  # raised when the ingest takes this file
+            result = exc
+        return result, (time.monotonic() - started, None)

@@ -26,7 +26,7 @@ Prepared = tuple[Document, list[Chunk], list[Record]]
 
 def prepare(path: Path, data: bytes, doc_id: str, settings: Settings) -> Prepared:
     """Parse, describe and chunk one file's bytes, and find its records; raises LoadError on bad input."""
-    parsed = load(path, data=data)
+    parsed = load(path, data=data, limits=settings.limits)
     meta = extract_metadata(parsed, corpus_root=settings.corpus_dir)
     sections = build_sections(parsed.blocks)
     chunks = chunk_sections(sections, doc_id, size=settings.chunk_size, overlap=settings.chunk_overlap)

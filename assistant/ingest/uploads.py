@@ -1,12 +1,16 @@
-"""Checks on an uploaded file before it may touch the disk or the index.
+"""An uploaded file: checked, parsed within its budget, embedded, and only then saved and indexed.
 
 An upload is untrusted: its name may climb out of the folder or collide
-with another document's file, its extension may lie about its content, and
-its size is whatever the sender chose. So the name is reduced to a safe
-base name, the type is sniffed from the bytes and must agree with the
-extension, the size is capped, and the file is written atomically (temp
+with another document's file, its extension may lie about its content, its
+size is whatever the sender chose, and its content may be built to explode.
+So the name is reduced to a safe base name, the type is sniffed from the
+bytes and must agree with the extension, the size is capped, and the file
+is parsed in a worker within its budget (pool.py) before anything touches
+the disk. Only a file that parsed and embedded is written, atomically (temp
 file, then `os.replace`) under `<corpus>/uploads/` with a suffix rather than
-over an existing file.
+over an existing file, and committed under the write lock: a failed,
+cancelled or abandoned upload leaves no file and no index change, and a
+slow one holds no lock while it is parsed.
 """
 
 from __future__ import annotations
@@ -15,12 +19,22 @@ import io
 import os
 import re
 import tempfile
+import threading
+import time
 import unicodedata
 import zipfile
 from pathlib import Path
+from typing import Literal
 
-from assistant.errors import UploadError
+from assistant.config import Settings
+from assistant.embed.embedder import Embedder
+from assistant.errors import LoadError, ParseError, UploadError
+from assistant.index.store import Store
 from assistant.ingest.cleaning import decode, looks_binary
+from assistant.ingest.parsing import Parser
+from assistant.ingest.pipeline import commit
+from assistant.ingest.vectors import embed_document
+from assistant.models import FileOutcome, IngestReport, content_id
 
 UPLOAD_FOLDER = "uploads"
 MAX_NAME_CHARS = 120
@@ -115,3 +129,48 @@ def write_atomic(folder: Path, name: str, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def add_upload(filename: str, data: bytes, store: Store, embedder: Embedder, settings: Settings,
+               write_lock: threading.Lock, cancel: threading.Event | None = None) -> IngestReport:
+    """Check, parse, embed, then save and commit one upload; raises `UploadError` with the reason."""
+    started = time.perf_counter()
+    name = check(filename, data, settings.upload_max_mb * 2**20)
+    folder = Path(settings.corpus_dir) / UPLOAD_FOLDER
+    doc_id = content_id(data)
+    if store.document(doc_id) is not None:
+        return _report(store, started, "unchanged")
+    target = free_path(folder, name)
+    parser = Parser([target], settings, {}, store.version, cancel=cancel)
+    try:
+        doc, chunks, records = parser.parse_now(target, data, doc_id)
+    except (LoadError, ParseError) as exc:
+        reason = exc.reason if isinstance(exc, LoadError) else f"{exc.type_name}: {exc}"
+        raise UploadError(f"{name}: {reason}") from None
+    finally:
+        parser.close()
+    embedded = embed_document(embedder, doc, chunks, records, cancel=cancel)
+    with write_lock:
+        if store.document(doc_id) is not None:  # the same content, uploaded meanwhile
+            return _report(store, started, "unchanged")
+        path = write_atomic(folder, name, data)
+        if path != target:  # another upload took the name meanwhile
+            embedded.doc = doc.model_copy(update={"path": str(path), "source": path.name})
+            embedded.records = [r.model_copy(update={"source": path.name}) for r in records]
+        try:
+            commit(embedded, store)
+        except BaseException:
+            store.remove(doc_id)
+            path.unlink(missing_ok=True)
+            raise
+    return _report(store, started, "added", path)
+
+
+def _report(store: Store, started: float, outcome: Literal["added", "unchanged"], path: Path | None = None) -> IngestReport:
+    docs = store.documents()
+    seconds = round(time.perf_counter() - started, 3)
+    report = IngestReport(documents=len(docs), chunks=store.count(), pages=sum(d.pages or 0 for d in docs), seconds=seconds)
+    setattr(report, outcome, 1)
+    if path is not None:
+        report.files.append(FileOutcome(path=str(path), outcome=outcome, seconds=seconds))
+    return report

@@ -6,27 +6,34 @@ served from packaged assets, so nothing is fetched from a CDN.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant import security
 from assistant.config import Settings, version
 from assistant.core import Assistant
-from assistant.errors import UploadError
+from assistant.errors import Cancelled, UploadError
 from assistant.serve.routes import router
+from assistant.serve.signin import SignInGate
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("eval_assistant.api")
 
 JSON_BODY_LIMIT = 1024 * 1024
+MAX_ERRORS_SHOWN = 10  # validation errors listed in a 422; the rest are counted
 
 
 def create_app(assistant: Assistant | None = None, settings: Settings | None = None, ui: bool = True) -> FastAPI:
@@ -46,7 +53,7 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
         log.info("ready %.1f s after create_app", time.perf_counter() - started)
         yield
 
-    app = FastAPI(
+    app = _Server(
         title="Evaluation Assistant API",
         version=version(),
         description="Cited retrieval and answers over evaluation reports.",
@@ -60,6 +67,12 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     app.state.settings = settings
     _error_handlers(app)
     app.add_middleware(WriteGuard, settings=settings)
+    app.add_middleware(SignInGate, settings=settings)
+    # Starlette's CORS policy, present even with no origin allowed: Gradio's own
+    # then stands aside (it lets any localhost origin in, with credentials).
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=bool(origins),
+                       allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "X-API-Key", "Content-Type"])
     app.include_router(router(assistant, settings), prefix="/api")
     _docs(app)
 
@@ -113,14 +126,71 @@ def _mount_ui(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
 
     from ui.app import build_ui
 
-    auth = None
-    if security.keys_configured(settings):  # the UI reads the same index: same keys (any user name, key as password)
-        auth = lambda _user, password: security.valid_key(settings, password)  # noqa: E731
-    gr.mount_gradio_app(app, build_ui(assistant), path="/", auth=auth,
-                        auth_message="Sign in with any user name and an API key as the password.")
+    # With keys configured, SignInGate serves the web app to signed-in browsers only.
+    gr.mount_gradio_app(app, build_ui(assistant), path="/")
+
+
+class _Server(FastAPI):
+    """FastAPI whose outermost layer turns plain-text API errors into the JSON every other error is.
+
+    The request-size limit answers 413 before any of our middleware or
+    handlers run, as plain text; clients of `/api` are promised JSON.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return _JsonErrors(super().build_middleware_stack())
+
+
+class _JsonErrors:
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api"):
+            await self.app(scope, receive, send)
+            return
+        held: dict[str, Message] = {}
+        body: list[bytes] = []
+
+        async def rewrite(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                types = [v for k, v in message.get("headers", []) if k.lower() == b"content-type"]
+                if message["status"] >= 400 and not any(t.startswith(b"application/json") for t in types):
+                    held["start"] = message
+                    return
+            elif "start" in held and message["type"] == "http.response.body":
+                body.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                status = held["start"]["status"]
+                text = b"".join(body).decode("utf-8", "replace").strip() or HTTPStatus(status).phrase
+                payload = json.dumps({"detail": text[:500]}).encode()
+                await send({"type": "http.response.start", "status": status,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(payload)).encode())]})
+                await send({"type": "http.response.body", "body": payload})
+                return
+            await send(message)
+
+        await self.app(scope, receive, rewrite)
 
 
 def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        """What is wrong and where, never the input itself (a 100k-character query is not echoed)."""
+        errors = exc.errors()
+        shown = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))[:300], "type": e.get("type", "")}
+                 for e in errors[:MAX_ERRORS_SHOWN]]
+        if len(errors) > MAX_ERRORS_SHOWN:
+            shown.append({"loc": [], "msg": f"and {len(errors) - MAX_ERRORS_SHOWN} more errors", "type": "more"})
+        return JSONResponse({"detail": shown}, status_code=422)
+
+    @app.exception_handler(Cancelled)
+    async def cancelled(request: Request, exc: Cancelled):
+        log.info("%s %s: the client went away; its work was cancelled", request.method, request.url.path)
+        return JSONResponse({"detail": "cancelled: the client went away"}, status_code=499)
+
     @app.exception_handler(ValueError)  # QueryError, FilterError, UploadError, FeedbackError...
     async def bad_input(request: Request, exc: ValueError):
         status = exc.status if isinstance(exc, UploadError) else 422

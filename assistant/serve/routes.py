@@ -12,14 +12,16 @@ configured they are refused (403); with keys configured every endpoint but
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, Security, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Security, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -56,6 +58,7 @@ MEDIA_TYPES = {
 
 
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
+DISCONNECT_POLL = 0.5  # seconds between looks at whether an uploading client is still there
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -98,10 +101,13 @@ def router(assistant: Assistant, settings: Settings) -> APIRouter:
         # A warm search (query vectors cached, index built) takes ~3 ms: run it
         # here, not through a worker thread, whose hand-off and GIL ping-pong
         # cost more than the search (docs/experiments.md, "Server concurrency").
+        # A filtered search tests every chunk's metadata: a worker thread's job.
         started = time.perf_counter()
         try:
-            results = assistant.search(body.query, k=body.k, filters=body.filters, block=False)
-        except WouldBlock:  # the model or a rebuild would hold up every other request
+            if body.filters:
+                raise WouldBlock("filters are checked off the event loop")
+            results = assistant.search(body.query, k=body.k, block=False)
+        except WouldBlock:  # the model, a rebuild or a filter scan would hold up every other request
             results = await run_in_threadpool(assistant.search, body.query, k=body.k, filters=body.filters)
         return SearchResponse(query=body.query, results=results, took_ms=_ms(started))
 
@@ -156,9 +162,18 @@ def router(assistant: Assistant, settings: Settings) -> APIRouter:
     @r.post("/documents", response_model=IngestReport, dependencies=write, tags=["documents"],
             max_body_size=settings.upload_max_mb * 1024 * 1024 + MULTIPART_OVERHEAD,
             responses={**ERRORS, 403: {"model": ErrorBody}, 413: {"model": ErrorBody}, 415: {"model": ErrorBody}})
-    def upload(file: UploadFile = File(description="PDF, DOCX, HTML, text or Markdown")) -> IngestReport:
-        data = _read_limited(file, settings.upload_max_mb * 1024 * 1024)
-        return assistant.add_file(file.filename or "", data)
+    async def upload(request: Request,
+                     file: UploadFile = File(description="PDF, DOCX, HTML, text or Markdown")) -> IngestReport:
+        # Parsed and embedded on worker threads (and a parse worker process), watched from here:
+        # a client that goes away cancels the work, and nothing of it is kept.
+        data = await run_in_threadpool(_read_limited, file, settings.upload_max_mb * 1024 * 1024)
+        cancel = threading.Event()
+        work = asyncio.ensure_future(run_in_threadpool(assistant.add_file, file.filename or "", data, cancel))
+        while not work.done():
+            await asyncio.wait({work}, timeout=DISCONNECT_POLL)
+            if not work.done() and await request.is_disconnected():
+                cancel.set()
+        return work.result()
 
     @r.delete("/documents/{doc_id}", response_model=Removed, dependencies=write, tags=["documents"],
               responses={**ERRORS, 403: {"model": ErrorBody}, 404: {"model": ErrorBody}})

@@ -7,14 +7,15 @@ documents the same shapes a local `Assistant` hands out.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.index.filters import MAX_VALUES
 from assistant.models import Answer, Passage
 from assistant.search.query import MAX_K, MAX_QUERY_CHARS
 
-FilterValue = str | int | list[str | int]
+FilterValue = str | int | Annotated[list[str | int], Field(max_length=MAX_VALUES)]
 HistoryTurn = str | list[str] | dict[str, Any]
 
 
@@ -27,6 +28,7 @@ class SearchRequest(_Body):
     k: int = Field(10, ge=1, le=MAX_K, description="How many passages.")
     filters: dict[str, FilterValue] | None = Field(
         None,
+        max_length=20,
         description="Metadata filters, e.g. {\"organisation\": \"IOM\", \"country\": [\"Haiti\"], \"year\": \"2020-2024\"}.",
     )
 
@@ -40,7 +42,7 @@ class SearchResponse(BaseModel):
 class AskRequest(_Body):
     question: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, description="The question.")
     k: int = Field(6, ge=1, le=MAX_K, description="How many passages to answer from.")
-    filters: dict[str, FilterValue] | None = None
+    filters: dict[str, FilterValue] | None = Field(None, max_length=20)
     history: list[HistoryTurn] | None = Field(
         None, description="Earlier questions, (question, answer) pairs or {role, content} messages."
     )

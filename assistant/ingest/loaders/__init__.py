@@ -14,9 +14,11 @@ import io
 import zipfile
 from pathlib import Path
 
+from assistant.config import Limits
 from assistant.errors import LoadError
 from assistant.files import HTML_SUFFIXES, TEXT_SUFFIXES
 from assistant.ingest.cleaning import decode, looks_binary, split_long
+from assistant.ingest.loaders.guards import check_zip, too_much_text
 from assistant.models import Block, ParsedFile
 
 _MAGIC = {  # binary formats we recognise only to refuse them by name
@@ -45,30 +47,35 @@ def read(path: str | Path, max_bytes: int | None = None) -> bytes:
         raise LoadError(path, f"cannot read file ({exc.strerror or exc})") from exc
 
 
-def load(path: str | Path, max_bytes: int | None = None, data: bytes | None = None) -> ParsedFile:
-    """Parse one file into blocks; raises `LoadError` for anything unreadable.
+def load(path: str | Path, max_bytes: int | None = None, data: bytes | None = None,
+         limits: Limits | None = None) -> ParsedFile:
+    """Parse one file into blocks; raises `LoadError` for anything unreadable or over `limits`.
 
     `data`: the file's bytes when the caller has read them already (ingest
     hashes them first), so the file is not read twice.
     """
     path = Path(path)
+    limits = limits or Limits()
     if data is None:
         data = read(path, max_bytes)
-    parsed = _dispatch(path, data)  # format modules import lazily: pypdfium2, bs4, docx load only when needed
+    parsed = _dispatch(path, data, limits)  # format modules import lazily: pypdfium2, bs4, docx load only when needed
+    chars = sum(len(b.text) for b in parsed.blocks)
+    if chars > limits.max_text_chars:
+        raise too_much_text(path, chars, limits)
     blocks = _finish(parsed.blocks)
     if not blocks:
         raise LoadError(path, "no text found")
     return parsed.model_copy(update={"blocks": blocks})
 
 
-def _dispatch(path: Path, data: bytes) -> ParsedFile:
+def _dispatch(path: Path, data: bytes, limits: Limits) -> ParsedFile:
     suffix = path.suffix.lower()
     if data.lstrip()[:5] == b"%PDF-" or (suffix == ".pdf" and b"%PDF-" in data[:1024]):  # junk may precede it
         from assistant.ingest.loaders.pdf import load_pdf
 
-        return load_pdf(path, data)
+        return load_pdf(path, data, limits)
     if data.startswith(b"PK\x03\x04"):
-        return _load_zip(path, data)
+        return _load_zip(path, data, limits)
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
             raise LoadError(path, f"unsupported file type: {what}")
@@ -78,10 +85,16 @@ def _dispatch(path: Path, data: bytes) -> ParsedFile:
         raise LoadError(path, f"not a DOCX: not a zip archive (content looks like {_kind_of(data)})")
     if suffix and suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
         raise LoadError(path, f"unsupported file type '{suffix}'")
+    markup = 4 if suffix in HTML_SUFFIXES else 1  # HTML may carry three times its text in tags
+    if len(data) > 4 * markup * limits.max_text_chars:  # more text than allowed whatever the encoding: not decoded
+        raise too_much_text(path, len(data) // 4, limits, at_least=True)
     text = decode(data)
     if looks_binary(text):
         raise LoadError(path, "undecodable text (binary content)")
-    if suffix in HTML_SUFFIXES or _is_html(text):
+    html = suffix in HTML_SUFFIXES or _is_html(text)
+    if len(text) > (4 if html else 1) * limits.max_text_chars:
+        raise too_much_text(path, len(text), limits)
+    if html:
         from assistant.ingest.loaders.html import load_html
 
         return load_html(path, text)
@@ -90,14 +103,16 @@ def _dispatch(path: Path, data: bytes) -> ParsedFile:
     return load_text(path, text, markdown=suffix in {".md", ".markdown"})
 
 
-def _load_zip(path: Path, data: bytes) -> ParsedFile:
+def _load_zip(path: Path, data: bytes, limits: Limits) -> ParsedFile:
     try:
-        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise LoadError(path, f"corrupt or truncated zip/DOCX ({exc})") from exc
+    names = set(archive.namelist())
     if "word/document.xml" not in names:
         kind = "spreadsheet (.xlsx)" if "xl/workbook.xml" in names else "zip archive"
         raise LoadError(path, f"unsupported file type: {kind}, not a .docx")
+    check_zip(path, archive, "DOCX", limits)
     from assistant.ingest.loaders.docx import load_docx
 
     return load_docx(path, data)

@@ -40,8 +40,11 @@ def load_html(path: Path, text: str) -> ParsedFile:
     return ParsedFile(path=str(path), format="html", blocks=blocks)
 
 
-def _walk(node: Tag, blocks: list[Block]) -> None:
-    """Emit the blocks under `node` in document order; inline runs between blocks form paragraphs."""
+def _walk(root: Tag, blocks: list[Block]) -> None:
+    """Emit the blocks under `root` in document order; inline runs between blocks form paragraphs.
+
+    A stack, not recursion: a page of 100,000 nested `<div>`s is read like any other.
+    """
     pending: list[str] = []
 
     def flush() -> None:
@@ -49,8 +52,13 @@ def _walk(node: Tag, blocks: list[Block]) -> None:
             blocks.append(Block(text=text))
         pending.clear()
 
-    for child in node.children:
-        if isinstance(child, NavigableString):
+    stack = [iter(root.children)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:  # the end of a block element: its running text ends too
+            stack.pop()
+            flush()
+        elif isinstance(child, NavigableString):
             pending.append(str(child))
         elif not isinstance(child, Tag):
             continue
@@ -69,7 +77,6 @@ def _walk(node: Tag, blocks: list[Block]) -> None:
                 blocks.append(Block(text=text))
         elif child.name in _BLOCKS:
             flush()
-            _walk(child, blocks)
+            stack.append(iter(child.children))
         else:  # inline element: part of the running paragraph
             pending.append(child.get_text())
-    flush()

@@ -33,8 +33,10 @@ from typing import NamedTuple
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from assistant.config import Limits
 from assistant.errors import LoadError
 from assistant.ingest.cleaning import fix_text, join_lines, vocabulary
+from assistant.ingest.loaders.guards import check_pdf_streams, too_much_text
 from assistant.ingest.loaders.pdf_layout import (
     JOIN,
     Line,
@@ -73,12 +75,14 @@ _Style = tuple[float, bool, bool]  # size (pt, to the half point), bold, italic
 _WORD = re.compile(f"[^\\s{_LINE_HYPHEN}]+[{_LINE_HYPHEN}]?")  # a line-end hyphen ends its word
 
 
-def load_pdf(path: Path, data: bytes) -> ParsedFile:
+def load_pdf(path: Path, data: bytes, limits: Limits | None = None) -> ParsedFile:
+    limits = limits or Limits()
     _check_complete(path, data)
+    check_pdf_streams(path, data, limits)
     with _LOCK:
         pdf = _open(path, data)
         try:
-            pages, boxes = _extract(path, pdf)
+            pages, boxes = _extract(path, pdf, limits)
             outline, metadata = _outline(pdf), _metadata(pdf)
         finally:
             pdf.close()
@@ -148,11 +152,15 @@ def _language(pdf: pdfium.PdfDocument) -> str:
 # --- extraction ----------------------------------------------------------------
 
 
-def _extract(path: Path, pdf: pdfium.PdfDocument) -> tuple[list[list[Line]], list[tuple[float, float]]]:
-    """Every page's lines and vertical extent (bottom, top); an unreadable page is skipped, not fatal."""
+def _extract(path: Path, pdf: pdfium.PdfDocument, limits: Limits) -> tuple[list[list[Line]], list[tuple[float, float]]]:
+    """Every page's lines and vertical extent (bottom, top); an unreadable page is skipped, not fatal.
+
+    Stops as soon as the text passes the limit, not after reading every page.
+    """
     pages: list[list[Line]] = []
     boxes: list[tuple[float, float]] = []
     failed: list[int] = []
+    chars = 0
     for index in range(len(pdf)):
         try:
             lines, box = _read_page(pdf, index)
@@ -160,6 +168,9 @@ def _extract(path: Path, pdf: pdfium.PdfDocument) -> tuple[list[list[Line]], lis
             log.debug("page %d unreadable: %s", index + 1, exc)
             lines, box = [], (0.0, 0.0)
             failed.append(index + 1)
+        chars += sum(len(line.text) for line in lines)
+        if chars > limits.max_text_chars:
+            raise too_much_text(path, chars, limits, at_least=True)
         pages.append(lines)
         boxes.append(box)
     if len(failed) == len(pages):
