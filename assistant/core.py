@@ -22,6 +22,7 @@ from assistant.index.feedback import FeedbackLog
 from assistant.index.filters import Filters
 from assistant.index.snapshot import Snapshot
 from assistant.index.store import Store
+from assistant.ingest import uploads
 from assistant.ingest.pipeline import ingest
 from assistant.ingest.uploads import add_upload
 from assistant.models import Answer, Document, IngestReport, Passage, Progress, Record, StreamEvent
@@ -85,10 +86,19 @@ class Assistant:
         return self.store.document(self._resolve(doc_id))
 
     def remove(self, doc_id: str) -> bool:
-        """Delete a document (by id, unique id prefix or file name) and its chunks."""
+        """Delete a document (by id, unique id prefix or file name) and its chunks.
+
+        An uploaded document's file goes too (the uploads folder is ours), so a
+        re-index does not bring it back; a file elsewhere is the user's and stays.
+        """
         with self._write_lock:
             try:
-                return self.store.remove(self._resolve(doc_id))
+                resolved = self._resolve(doc_id)
+                doc = self.store.document(resolved)
+                removed = self.store.remove(resolved)
+                if removed and doc is not None:
+                    uploads.discard(Path(doc.path), self.settings)
+                return removed
             finally:
                 self.snapshot.invalidate()
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 from badfiles import text_pdf
+from hostile_files import docx_bomb
 
 from assistant.clients.http import Client
 from assistant.models import IngestReport, Passage
@@ -340,6 +341,7 @@ def test_path_traversal_names_stay_in_the_uploads_folder_and_never_overwrite(ser
         for name in ids:
             assert http.delete(f"/api/documents/{name}").status_code == 200
     assert doc_count(server) == 2
+    assert not [name for name in _uploads(server) if name.startswith("escape")]  # a deleted upload's file goes too
 
 
 def test_searches_keep_working_while_an_upload_ingests(server, tmp_path):
@@ -371,6 +373,80 @@ def test_searches_keep_working_while_an_upload_ingests(server, tmp_path):
     assert not errors and counts and all(n == 5 for n in counts)
     with server.http() as http:
         assert http.delete("/api/documents/mekong.pdf").status_code == 200
+
+
+def _long_pdf(path: Path, pages: int = 60) -> Path:
+    """A legitimate report of many pages: some seconds of parsing and embedding."""
+    words = "the resilience programme trained farmers in saline-tolerant rice and water management".split()
+    body = [[f"# Chapter {p}", ""] + [f"Line {i} of page {p}: " + " ".join(words[(i + p) % 5:]) + " in the delta."
+                                      for i in range(40)] for p in range(pages)]
+    return text_pdf(path, body)
+
+
+def _uploads(server: Server) -> list[str]:
+    return sorted(p.name for p in (server.corpus / "uploads").iterdir())
+
+
+def test_a_docx_bomb_upload_is_refused_within_its_budget_and_leaves_nothing(server, tmp_path):
+    """1.2 MB that inflate to 315 MB of XML: refused at once, from the ZIP directory, naming the limit."""
+    bomb = docx_bomb(tmp_path / "minutes.docx", inflated_mb=315)
+    before = _uploads(server)
+    started = time.monotonic()
+    r = server.http().post("/api/documents", files={"file": ("minutes.docx", bomb.read_bytes())})
+    assert r.status_code == 422, r.text
+    assert "expands to" in r.json()["detail"] and "ASSISTANT_MAX_INFLATED_MB" in r.json()["detail"]
+    assert time.monotonic() - started < 30
+    assert _uploads(server) == before and doc_count(server) == 2
+
+
+def test_health_answers_within_a_second_while_an_upload_is_processed(server, tmp_path):
+    pdf = _long_pdf(tmp_path / "delta.pdf")
+    latencies: list[float] = []
+    done = threading.Event()
+
+    def poll():
+        with httpx.Client(base_url=server.url, timeout=10) as http:
+            while not done.is_set():
+                started = time.perf_counter()
+                assert http.get("/api/health").status_code == 200
+                latencies.append(time.perf_counter() - started)
+                time.sleep(0.1)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        started = time.perf_counter()
+        r = server.http().post("/api/documents", files={"file": ("delta.pdf", pdf.read_bytes())})
+        took = time.perf_counter() - started
+    finally:
+        done.set()
+        poller.join(30)
+    assert r.status_code == 200 and r.json()["added"] == 1, r.text
+    assert took > 1 and len(latencies) >= 5 and max(latencies) < 1.0, (took, max(latencies, default=None))
+    with server.http() as http:
+        assert http.delete("/api/documents/delta.pdf").status_code == 200
+
+
+def test_a_client_that_disconnects_cancels_its_upload(server, tmp_path):
+    """The upload is sent whole, then the connection dropped: the work stops, no file and no document stay."""
+    pdf = _long_pdf(tmp_path / "gone.pdf", pages=40)
+    request = httpx.Request("POST", server.url + "/api/documents", headers={"X-API-Key": KEY},
+                            files={"file": ("gone.pdf", pdf.read_bytes())})
+    body = request.read()
+    head = (f"POST /api/documents HTTP/1.1\r\nHost: {request.url.netloc.decode()}\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in request.headers.items() if k.lower() != "host") + "\r\n")
+    before = _uploads(server)
+    log = server.root / "server.log"
+    seen = len(log.read_text().split("its work was cancelled"))
+    with socket.create_connection((request.url.host, request.url.port)) as sock:
+        sock.sendall(head.encode() + body)
+        time.sleep(1.0)  # the server has the whole upload and is at work on it
+    deadline = time.monotonic() + 60
+    while len(log.read_text().split("its work was cancelled")) == seen and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert len(log.read_text().split("its work was cancelled")) > seen, log.read_text()[-2000:]
+    assert doc_count(server) == 2
+    assert _uploads(server) == before
 
 
 # -- spec -------------------------------------------------------------------

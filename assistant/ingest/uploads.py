@@ -28,7 +28,7 @@ from typing import Literal
 
 from assistant.config import Settings
 from assistant.embed.embedder import Embedder
-from assistant.errors import LoadError, ParseError, UploadError
+from assistant.errors import Cancelled, LoadError, ParseError, UploadError
 from assistant.index.store import Store
 from assistant.ingest.cleaning import decode, looks_binary
 from assistant.ingest.parsing import Parser
@@ -150,6 +150,8 @@ def add_upload(filename: str, data: bytes, store: Store, embedder: Embedder, set
     finally:
         parser.close()
     embedded = embed_document(embedder, doc, chunks, records, cancel=cancel)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled(f"{name}: cancelled before it was saved")
     with write_lock:
         if store.document(doc_id) is not None:  # the same content, uploaded meanwhile
             return _report(store, started, "unchanged")
@@ -164,6 +166,19 @@ def add_upload(filename: str, data: bytes, store: Store, embedder: Embedder, set
             path.unlink(missing_ok=True)
             raise
     return _report(store, started, "added", path)
+
+
+def discard(path: Path, settings: Settings) -> bool:
+    """Delete a file if it is an upload (under `<corpus>/uploads/`); True when it was."""
+    folder = (Path(settings.corpus_dir) / UPLOAD_FOLDER).resolve()
+    try:
+        resolved = path.resolve()
+    except OSError:
+        return False
+    if resolved.parent != folder or not resolved.is_file():
+        return False
+    resolved.unlink(missing_ok=True)
+    return True
 
 
 def _report(store: Store, started: float, outcome: Literal["added", "unchanged"], path: Path | None = None) -> IngestReport:

@@ -188,7 +188,7 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Cancelled)
     async def cancelled(request: Request, exc: Cancelled):
-        log.info("%s %s: the client went away; its work was cancelled", request.method, request.url.path)
+        log.warning("%s %s: the client went away; its work was cancelled", request.method, request.url.path)
         return JSONResponse({"detail": "cancelled: the client went away"}, status_code=499)
 
     @app.exception_handler(ValueError)  # QueryError, FilterError, UploadError, FeedbackError...

@@ -87,7 +87,8 @@ def _dispatch(path: Path, data: bytes, limits: Limits) -> ParsedFile:
         raise LoadError(path, f"unsupported file type '{suffix}'")
     markup = 4 if suffix in HTML_SUFFIXES else 1  # HTML may carry three times its text in tags
     if len(data) > 4 * markup * limits.max_text_chars:  # more text than allowed whatever the encoding: not decoded
-        raise too_much_text(path, len(data) // 4, limits, at_least=True)
+        raise LoadError(path, f"{len(data) / 2**20:,.0f} MB of text, more than the limit of "
+                              f"{limits.max_text_chars:,} characters (ASSISTANT_MAX_TEXT_CHARS)")
     text = decode(data)
     if looks_binary(text):
         raise LoadError(path, "undecodable text (binary content)")

@@ -28,6 +28,8 @@ _HEADING_STYLE = re.compile(r"^(?:heading|titre|título|titolo|überschrift|kop)
 def load_docx(path: Path, data: bytes) -> ParsedFile:
     try:
         document = docx.Document(io.BytesIO(data))
+    except MemoryError:
+        raise  # the parse worker reports its memory limit
     except Exception as exc:  # python-docx raises KeyError, XML and zip errors on broken files
         raise LoadError(path, f"corrupt DOCX ({type(exc).__name__}: {exc})") from exc
     blocks: list[Block] = []

@@ -37,6 +37,10 @@ def check_zip(path: Path, archive: zipfile.ZipFile, kind: str, limits: Limits) -
     members = archive.infolist()
     if len(members) > MAX_ZIP_MEMBERS:
         raise LoadError(path, f"{kind} holds {len(members):,} parts, over the limit of {MAX_ZIP_MEMBERS:,}")
+    for m in members:  # deflate never grows data by more than a few bytes per 16 KB block
+        if m.compress_size > m.file_size + m.file_size // 100 + 1024:
+            raise LoadError(path, f"{kind} is malformed: its part {m.filename!r} declares {m.file_size:,} bytes but "
+                                  f"holds {m.compress_size:,} compressed (a decompression bomb's disguise)")
     total = sum(m.file_size for m in members)
     if total > limits.max_inflated_bytes:
         raise LoadError(path, f"{kind} expands to {_mb(total)}, more than the {_mb(limits.max_inflated_bytes)} limit "
@@ -87,5 +91,5 @@ def _inflated_size(data: bytes, start: int, budget: int) -> int:
 def too_much_text(path: Path, chars: int, limits: Limits, *, at_least: bool = False) -> LoadError:
     """The refusal of a file with more text than a file may have."""
     amount = f"more than {chars:,}" if at_least else f"{chars:,}"
-    return LoadError(path, f"{amount} characters of text, over the limit of {limits.max_text_chars:,} "
-                           "(ASSISTANT_MAX_TEXT_CHARS)")
+    return LoadError(path, f"{amount} characters of text, more than the limit of {limits.max_text_chars:,} "
+                           "characters (ASSISTANT_MAX_TEXT_CHARS)")

@@ -114,6 +114,16 @@ def _check_complete(path: Path, data: bytes) -> None:
         raise LoadError(path, "truncated or corrupt PDF (no %%EOF end marker)")
 
 
+# PDFium's load errors as a reader would say them; it reports a page tree it cannot use as "success".
+_PDFIUM_ERRORS = {
+    pdfium_c.FPDF_ERR_SUCCESS: "its page tree is empty or unreadable",
+    pdfium_c.FPDF_ERR_UNKNOWN: "its structure could not be read",
+    pdfium_c.FPDF_ERR_FILE: "the file could not be read",
+    pdfium_c.FPDF_ERR_FORMAT: "not in PDF format, or damaged",
+    pdfium_c.FPDF_ERR_PAGE: "a page could not be found or read",
+}
+
+
 def _open(path: Path, data: bytes) -> pdfium.PdfDocument:
     """Open with the empty password, which unlocks owner-only encryption; name what is wrong."""
     try:
@@ -123,8 +133,7 @@ def _open(path: Path, data: bytes) -> pdfium.PdfDocument:
             raise LoadError(path, "encrypted PDF (password required)") from exc
         if exc.err_code == pdfium_c.FPDF_ERR_SECURITY:
             raise LoadError(path, "encrypted PDF (unsupported encryption)") from exc
-        detail = str(exc).removeprefix("Failed to load document (").rstrip(".)")
-        raise LoadError(path, f"corrupt PDF ({detail})") from exc
+        raise LoadError(path, f"corrupt PDF ({_PDFIUM_ERRORS.get(exc.err_code, 'PDFium could not read it')})") from exc
     if len(pdf) == 0:
         pdf.close()
         raise LoadError(path, "corrupt PDF (no pages)")
