@@ -9,7 +9,7 @@ serve the very same shapes the Python API returns.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, Field
@@ -125,6 +125,19 @@ class Chunk(BaseModel):
     criteria: list[str] = Field(default_factory=list)
     page: int | None = None
     page_end: int | None = None
+    # Where the text moves to another page: (character offset, page) from the start, when it spans pages;
+    # a cited sentence's page is the last mark at or before its start (`page_at`).
+    page_marks: list[tuple[int, int]] = Field(default_factory=list)
+
+
+def page_at(marks: Sequence[Sequence[int]], offset: int, default: int | None) -> int | None:
+    """The page holding the character at `offset` of a text with these page marks."""
+    page = default
+    for start, number in marks:
+        if start > offset:
+            break
+        page = number
+    return page
 
 
 class SectionInfo(BaseModel):

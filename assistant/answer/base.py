@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from assistant.models import Answer, Passage
+from assistant.models import Answer, Passage, page_at
 
 __all__ = ["Answerer", "Citations", "Scored", "not_found", "org_year", "sentence"]
 
@@ -54,16 +54,35 @@ class Scored:
 
 @dataclass
 class Citations:
-    """Numbers citations in order of first use, so `[n]` and the list agree."""
+    """Numbers citations in order of first use, so `[n]` and the list agree.
+
+    A citation names the page of what it cites: given the offset of the cited
+    sentence in its passage, the passage is cited at that sentence's page (a
+    passage running from page 7 onto page 8 cites a sentence of page 8 as
+    page 8), and two sentences of one passage on two pages are two citations.
+    """
 
     passages: list[Passage] = field(default_factory=list)
-    _index: dict[str, int] = field(default_factory=dict)
+    _index: dict[tuple[str, int | None], int] = field(default_factory=dict)
 
-    def mark(self, passage: Passage) -> str:
-        if passage.chunk_id not in self._index:
-            self.passages.append(passage)
-            self._index[passage.chunk_id] = len(self.passages)
-        return f"[{self._index[passage.chunk_id]}]"
+    def mark(self, passage: Passage, at: int | None = None) -> str:
+        page = passage_page(passage, at)
+        key = (passage.chunk_id, page)
+        if key not in self._index:
+            cited = passage if page is None else passage.model_copy(update={"page": page, "page_end": page})
+            self.passages.append(cited)
+            self._index[key] = len(self.passages)
+        return f"[{self._index[key]}]"
+
+
+def passage_page(passage: Passage, at: int | None) -> int | None:
+    """The page of the text at offset `at` of a passage; None when it cannot be told from the passage's span."""
+    if at is None or passage.page is None:
+        return None
+    if passage.page_end in (None, passage.page):
+        return passage.page
+    marks = passage.metadata.get("page_marks") or []
+    return page_at(marks, at, passage.page) if marks else None
 
 
 def sentence(text: str) -> str:

@@ -102,7 +102,7 @@ class ExtractiveAnswerer:
         order = {id(s.passage): i for i, s in reversed(list(enumerate(chosen)))}
         chosen.sort(key=lambda s: (order[id(s.passage)], s.start))
         cites = Citations()
-        parts = [f"{sentence(s.text)} {cites.mark(s.passage)}" for s in chosen]
+        parts = [f"{sentence(s.text)} {cites.mark(s.passage, s.start)}" for s in chosen]
         return Answer(question=question, text=" ".join(parts), citations=cites.passages, found=True)
 
     def _list_answer(self, question: str, kind: str, passages: list[Passage], scored: list[Scored]) -> Answer:
@@ -114,7 +114,7 @@ class ExtractiveAnswerer:
             kind,
             [
                 ListItem(s.passage.doc_id, report_heading(s.passage.title or s.passage.source, s.passage),
-                         sentence(s.text), s.passage, s.vector)
+                         sentence(s.text), s.passage, s.vector, s.start)
                 for s in items
             ],
         )

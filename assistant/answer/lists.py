@@ -41,6 +41,7 @@ class ListItem:
     text: str
     passage: Passage  # what the item is cited to
     vector: np.ndarray  # compared across reports for support
+    at: int | None = None  # where in the passage the item starts, for its page
 
 
 def report_list(question: str, kind: str, items: list[ListItem]) -> Answer:
@@ -60,7 +61,7 @@ def report_list(question: str, kind: str, items: list[ListItem]) -> Answer:
                 if other_doc != item.doc_id and any(float(item.vector @ o.vector) >= SUPPORT_SIMILARITY for o in others)
             )
             note = f" ({support} of {n} reports)" if n > 1 else ""
-            lines.append(f"- {item.text} {cites.mark(item.passage)}{note}")
+            lines.append(f"- {item.text} {cites.mark(item.passage, item.at)}{note}")
     return Answer(question=question, text="\n".join(lines), citations=cites.passages, found=True)
 
 
@@ -100,6 +101,9 @@ def record_items(
         rows = snapshot.rows([chunk_id]) if chunk_id else {}
         if chunk_id in rows and record.id in vectors:
             passage = to_passage(Candidate(chunk_id, *rows[chunk_id]))
+            if record.page is not None and passage.page is not None and \
+                    passage.page <= record.page <= (passage.page_end or passage.page):
+                passage = passage.model_copy(update={"page": record.page, "page_end": record.page})  # where it starts
             items.append((record, passage, vectors[record.id]))
     return items
 

@@ -29,7 +29,7 @@ PENDING, COMPLETE = "pending", "complete"
 _BATCH = 500
 # Bumped when what is stored per chunk changes: documents indexed under another
 # layout, chunking or model are re-embedded by the next ingest.
-LAYOUT = 2
+LAYOUT = 3  # 3: chunks carry page marks, so a citation names the page of its sentence
 # Chroma's local writer re-reads every write it has not yet persisted on each
 # later write, so a call's cost grows with that backlog (up to its default of
 # 1,000); persisting every 50 writes nearly halved the ingest's writes
@@ -284,6 +284,7 @@ def chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, Any]:
         criteria=list(chunk.criteria),
         page=chunk.page,
         page_end=chunk.page_end,
+        page_marks=",".join(f"{a}:{p}" for a, p in chunk.page_marks) or None,
     )
 
 

@@ -215,6 +215,7 @@ def chunk_sections(sections: Sequence[Section], doc_id: str, size: int = 900, ov
         heading_criteria = path_criteria(section.path)
         for repeat, body in _Packer(units, size, overlap).chunks():
             pages = [p for u in repeat + body for p in (u.first_page, u.last_page) if p is not None]
+            marks = _page_marks(repeat + body)
             criteria = {*heading_criteria, *(c for u in body for c in u.criteria)}
             index = len(chunks)
             chunks.append(
@@ -228,6 +229,19 @@ def chunk_sections(sections: Sequence[Section], doc_id: str, size: int = 900, ov
                     criteria=[c for c in DAC_CRITERIA if c in criteria],
                     page=min(pages) if pages else None,
                     page_end=max(pages) if pages else None,
+                    page_marks=marks if len(marks) > 1 else [],
                 )
             )
     return chunks
+
+
+def _page_marks(units: Sequence[_Unit]) -> list[tuple[int, int]]:
+    """(offset in the joined text, page) wherever a unit starts on another page than the one before."""
+    marks: list[tuple[int, int]] = []
+    offset = 0
+    for i, unit in enumerate(units):
+        offset += _sep(units, i)
+        if unit.first_page is not None and (not marks or marks[-1][1] != unit.first_page):
+            marks.append((offset, unit.first_page))
+        offset += len(unit.text)
+    return marks

@@ -35,6 +35,8 @@ class Candidate:
 def to_passage(c: Candidate) -> Passage:
     m = c.meta
     extra: dict[str, Any] = {key: m[key] for key in ("countries", "kind", "language", "criteria", "index") if key in m}
+    if m.get("page_marks"):  # "offset:page,...": where the passage's text moves to another page
+        extra["page_marks"] = [[int(x) for x in mark.split(":")] for mark in m["page_marks"].split(",")]
     extra.update(
         dense_score=c.dense_score,
         dense_rank=c.dense_rank,
