@@ -278,3 +278,46 @@ def test_real_ilo_summary_types_and_criteria():
     practices = {s.path[-1]: s for s in by_type["good_practices"]}
     assert {"LL-1", "LL-2"} <= set(lessons) and {"GP1", "GP2"} <= set(practices)
     assert "garment sector" in " ".join(b.text for b in lessons["LL-2"].blocks)
+
+
+def test_numbering_and_front_matter_decide_the_tree_not_fonts():
+    """An abbreviations list set larger than the chapters, a cover, an inner title page, and "2." in
+    the font of "1.4": the tree is rooted at the chapters, and 2.1 sits under 2, never under 1.4."""
+    text = "Body text of this part of the report, long enough to be a paragraph of its own."
+    blocks = [
+        Block(text="Water for Growth Programme", page=1, level=1),
+        Block(text="Final Evaluation Report", page=1, level=3),
+        Block(text="Water for Growth Programme", page=2, level=2),
+        Block(text="External evaluation", page=2, level=3),
+        Block(text="Acknowledgements", page=3, level=2),
+        Block(text="We thank the programme staff for their help with the field work and data.", page=3),
+        Block(text="List of abbreviations", page=4, level=1),
+        Block(text="IOM International Organization for Migration", page=4),
+        Block(text="1. Introduction", page=5, level=2),
+        Block(text=text, page=5),
+        Block(text="1.4 Scope", page=6, level=3),
+        Block(text=text, page=6),
+        Block(text="2. Findings", page=7, level=3),
+        Block(text=text, page=7),
+        Block(text="2.1 Relevance", page=7, level=3),
+        Block(text=text, page=8),
+        Block(text="Bologna", page=8, level=4),
+        Block(text=text, page=8),
+    ]
+    paths = [s.path for s in build_sections(blocks)]
+    body = paths[paths.index(["1. Introduction"]):]
+    assert body == [["1. Introduction"], ["1. Introduction", "1.4 Scope"], ["2. Findings"],
+                    ["2. Findings", "2.1 Relevance"], ["2. Findings", "2.1 Relevance", "Bologna"]]
+    assert ["List of abbreviations"] in paths and ["Acknowledgements"] in paths
+
+
+def test_a_labelled_item_closes_the_heading_of_the_item_before():
+    """A matrix whose "Recommendation 6:" is a heading but 7 and 8 are body labels: 7 is not under 6."""
+    blocks = [
+        Block(text="Evaluation recommendation 6:", page=4, level=1),
+        Block(text="Recommendation to: the project team, in the next phase of the programme.", page=4),
+        Block(text="Evaluation recommendation 7: To strengthen the communication with partners.", page=5),
+        Block(text="Evaluation recommendation 8: To develop a robust monitoring system.", page=5),
+    ]
+    paths = [s.path for s in build_sections(blocks)]
+    assert paths == [["Evaluation recommendation 6:"], ["Evaluation recommendation 7"], ["Evaluation recommendation 8"]]

@@ -32,6 +32,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from assistant.ingest.outline import Outline
 from assistant.models import DAC_CRITERIA, Block, Section, SectionType
 
 MAX_HEADING_CHARS = 150  # a paragraph mistaken for a heading must not flood the path
@@ -313,33 +314,31 @@ def _section(path: list[str], blocks: list[Block]) -> Section:
 def build_sections(blocks: Iterable[Block]) -> list[Section]:
     """One `Section` per run of body text, under its heading path.
 
-    Headings are kept on a stack by level, so a level-2 heading replaces the
-    previous level-2 one and everything below it.
+    Headings nest by numbering, then level, and front matter and the cover
+    are never parents (see outline.py).
     """
+    blocks = [b for b in blocks if b.text.strip()]
+    pages = max((b.page for b in blocks if b.page is not None), default=None)
     sections: list[Section] = []
-    stack: list[tuple[int, str]] = []
+    outline = Outline(pages)
     label: str | None = None
     body: list[Block] = []
 
     def flush() -> None:
         if body:
-            path = [h for _, h in stack] + ([label] if label else [])
-            sections.append(_section(path, list(body)))
+            sections.append(_section(outline.path + ([label] if label else []), list(body)))
             body.clear()
 
     for block in blocks:
-        if not block.text.strip():
-            continue
         if block.level > 0:
             flush()
             label = None
-            while stack and stack[-1][0] >= block.level:
-                stack.pop()
-            stack.append((block.level, _heading_text(block.text)))
+            outline.open(block.level, _heading_text(block.text), block.page)
             continue
         match = _LABEL.match(clean(block.text))
-        if match and (found := " ".join(match["label"].split())) != (stack[-1][1] if stack else None):
+        if match and (found := " ".join(match["label"].split())) != (outline.path[-1] if outline.path else None):
             flush()
+            outline.label(found)
             label = found
         body.append(block)
     flush()
