@@ -246,6 +246,8 @@ class Record(BaseModel):
     countries: list[str] = Field(default_factory=list)
     year: int | None = None
     page: int | None = None
+    also_pages: list[int] = Field(default_factory=list)  # where the report restates it (an executive summary)
+    parent: str | None = None  # a sub-item's parent number: "1" for recommendation "1.1"
     section: str = ""
     score: float = 0.0
 

@@ -222,3 +222,31 @@ def test_list_question_on_a_topic_keeps_the_items_on_it(indexed):
     items = [line for line in answer.text.splitlines() if line.startswith("- ")]
     assert items and _markers_valid(answer)
     assert all(re.search(r"gender|women|female", line, re.I) for line in items), items
+
+
+def test_a_summary_restating_the_recommendations_gives_one_record_each():
+    """The executive summary numbers them, the chapter gives them in full, unnumbered: one record per item,
+    at the chapter's page, with the summary's number and page."""
+    items = ["Consider and assess targeting other border zones in Mali and Niger, such as the south of the region.",
+             "Develop a multi-year action plan for the border security framework, with detailed monitoring."]
+    blocks = [Block(text="Executive summary", page=6, level=1), Block(text="Recommendations", page=6, level=2)]
+    blocks += [b for n, text in enumerate(items, 1)
+               for b in (Block(text=f"Recommendation {n}", page=6, level=3), Block(text=text, page=6))]
+    blocks += [Block(text="5. Recommendations", page=40, level=1)]
+    blocks += [Block(text=f"• {text} The evaluation found this to matter for the next phase.", page=40) for text in items]
+    records = _extract(blocks)
+    assert [(r.type, r.number, r.page, r.also_pages) for r in records] == [
+        ("recommendation", "1", 40, [6]), ("recommendation", "2", 40, [6])]
+    assert records[0].text.startswith("Consider and assess") and "next phase" in records[0].text
+
+
+def test_matrix_items_sharing_their_boilerplate_stay_apart():
+    blocks = []
+    for n in (1, 2, 3):
+        blocks += [Block(text=f"Evaluation recommendation {n}: (Time 0)", page=n, level=2),
+                   Block(text=f"Strengthen area {'ABC'[n - 1]} of the project with the partners in the region.", page=n),
+                   Block(text="Management response - accept (Time 1)", page=n),
+                   Block(text="Key actions: (Time 1) Implementation monitoring status - open/completed: (Time 2)", page=n)]
+    records = _extract(blocks)
+    assert [r.number for r in records if r.type == "recommendation"] == ["1", "2", "3"]
+    assert not any(r.also_pages for r in records)

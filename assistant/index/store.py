@@ -296,6 +296,8 @@ def record_metadata(doc: Document, record: Record, position: int) -> dict[str, A
         number=record.number,
         record_title=record.title,
         page=record.page,
+        also_pages=list(record.also_pages),
+        parent=record.parent,
         section=record.section,
         position=position,
     )
@@ -307,7 +309,8 @@ def record_from_row(record_id: str, text: str, meta: dict[str, Any]) -> Record:
         id=record_id, type=meta["type"], number=meta.get("number"), title=meta.get("record_title"), text=text,
         doc_id=meta["doc_id"], source=meta.get("source", ""), document_title=meta.get("title", ""),
         organisation=meta.get("organisation"), countries=list(meta.get("countries") or []), year=meta.get("year"),
-        page=meta.get("page"), section=meta.get("section", ""),
+        page=meta.get("page"), also_pages=list(meta.get("also_pages") or []), parent=meta.get("parent"),
+        section=meta.get("section", ""),
     )
 
 

@@ -39,9 +39,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.ingest.restatements import merge_restatements
 from assistant.models import Block, Document, Record, RecordType, Section
 
-RECORDS_VERSION = 1  # bump when extraction changes: ingest re-extracts older documents (backfill.py)
+RECORDS_VERSION = 2  # bump when extraction changes: ingest re-extracts older documents (backfill.py)
 TYPE_OF: dict[str, RecordType] = {
     "lessons_learned": "lesson",
     "good_practices": "good_practice",
@@ -230,14 +231,12 @@ def extract_records(doc: Document, sections: Sequence[Section]) -> list[Record]:
                 item.number = answered
             items.append(item)
     records: list[Record] = []
-    ordinals: Counter[str] = Counter()
     for item in items:
         text = item.text.strip()
         if len(text) < 15 or text.endswith("?") or _TOC.search(text):
             continue
-        ordinals[item.type] += 1
         records.append(Record(
-            id=f"{doc.doc_id}:{item.type}:{ordinals[item.type]:03d}",
+            id="",
             type=item.type,
             number=item.number,
             title=item.title or lead(" ".join(text.split())),
@@ -249,9 +248,22 @@ def extract_records(doc: Document, sections: Sequence[Section]) -> list[Record]:
             countries=list(doc.countries),
             year=doc.year,
             page=item.page,
+            parent=_parent(item.number),
             section=item.section,
         ))
-    return records
+    ordinals: Counter[str] = Counter()
+    out = []
+    for record in merge_restatements(records):
+        ordinals[record.type] += 1
+        out.append(record.model_copy(update={"id": f"{doc.doc_id}:{record.type}:{ordinals[record.type]:03d}"}))
+    return out
+
+
+def _parent(number: str | None) -> str | None:
+    """A sub-item's parent: "1" for "1.1", "2.3" for "2.3.1"; None for a top-level or unnumbered item."""
+    if number and re.fullmatch(r"\d{1,2}(?:\.\d{1,2})+", number):
+        return number.rsplit(".", 1)[0]
+    return None
 
 
 def _path_number(path: Sequence[str]) -> str | None:
