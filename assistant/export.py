@@ -17,18 +17,19 @@ from assistant.models import Record
 
 __all__ = ["CSV_FIELDS", "export_jsonl", "records_from_csv", "records_to_csv", "records_to_xlsx"]
 
-CSV_FIELDS = ("id", "type", "number", "title", "text", "document_title", "source", "organisation",
-              "countries", "year", "page", "section", "doc_id", "score")
+CSV_FIELDS = ("id", "type", "number", "parent", "title", "text", "document_title", "source", "organisation",
+              "countries", "year", "page", "also_pages", "section", "doc_id", "score")
 
 
 def _row(record: Record) -> dict[str, Any]:
     data = record.model_dump()
     data["countries"] = "; ".join(record.countries)
+    data["also_pages"] = "; ".join(str(p) for p in record.also_pages)
     return {f: "" if data.get(f) is None else data[f] for f in CSV_FIELDS}
 
 
 def records_to_csv(records: Iterable[Record]) -> str:
-    """CSV with a header row; countries joined by "; "."""
+    """CSV with a header row; countries and also_pages joined by "; "."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
@@ -43,6 +44,7 @@ def records_from_csv(text: str) -> list[Record]:
     for row in csv.DictReader(io.StringIO(text)):
         values: dict[str, Any] = {k: (v if v != "" else None) for k, v in row.items()}
         values["countries"] = [c for c in (row.get("countries") or "").split("; ") if c]
+        values["also_pages"] = [int(p) for p in (row.get("also_pages") or "").split("; ") if p]
         for name in ("year", "page"):
             values[name] = int(values[name]) if values.get(name) is not None else None
         values["score"] = float(values["score"]) if values.get("score") is not None else 0.0

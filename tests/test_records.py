@@ -163,13 +163,13 @@ def test_csv_and_xlsx_exports_round_trip(indexed, tmp_path):
     assistant, _ = indexed
     records = assistant.lessons("gender equality strategy", k=20)
     text = records_to_csv(records)
-    assert text.splitlines()[0].startswith("id,type,number,title,text,")
+    assert text.splitlines()[0].startswith("id,type,number,parent,title,text,")
     assert records_from_csv(text) == records
     path = records_to_xlsx(records, tmp_path / "records.xlsx")
     sheet = load_workbook(path).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("id", "type", "number") and len(rows) == len(records) + 1
-    assert rows[1][0] == records[0].id and rows[1][4] == records[0].text
+    assert rows[1][0] == records[0].id and rows[1][5] == records[0].text
 
 
 def test_cli_lessons(indexed, capsys):

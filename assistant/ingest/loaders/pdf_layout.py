@@ -32,6 +32,7 @@ __all__ = [
 JOIN = "\u200b"  # marks a seamless join of two text objects inside a word, for `mend_joins` to decide
 _JOINED = re.compile(f"([^\\W\\d_]*){JOIN}(?=([^\\W\\d_]*))")
 _PREFIXES = frozenset("un re in de co dis pre non sub".split())  # `un|necessary` is one word, though `UN` is one too
+_VOUCHED = {"known", "numbered", "item"}  # text rules strong enough to overrule a mixed or italic style
 _LIST_START = re.compile(r"^\s*(?:[•▪■□◦○●➢►✓✔→*–-]\s|\(?[a-z0-9]{1,2}[.)]\s)")
 
 
@@ -209,17 +210,18 @@ def heading_levels(paragraphs: list[list[Line]], body: float) -> dict[int, int]:
     big: dict[int, float] = {}
     for i, par in enumerate(paragraphs):
         size = par[0].size
-        if size >= body + 0.4 and not par[0].italic and not tabular[i]:
+        # Italic display text is a quote or a caption, unless it names a part of the report ("RECOMMENDATIONS").
+        italic_quote = par[0].italic and headings.text_heading(texts[i]) not in _VOUCHED
+        if size >= body + 0.4 and not italic_quote and not tabular[i]:
             ok = headings.looks_like_heading(texts[i], max_words=30, allow_period=size >= body + 2)
             styles[(size, par[0].bold)].append(ok)
             if ok:
                 big[i] = size
     good_styles = {style for style, oks in styles.items() if sum(oks) >= 0.5 * len(oks)}
-    vouched = {"known", "numbered", "item"}  # text rules strong enough to overrule a mixed style
     big = {
         i: size
         for i, size in big.items()
-        if (size, paragraphs[i][0].bold) in good_styles or headings.text_heading(texts[i]) in vouched
+        if (size, paragraphs[i][0].bold) in good_styles or headings.text_heading(texts[i]) in _VOUCHED
     }
     ranks = {size: rank + 1 for rank, size in enumerate(sorted(set(big.values()), reverse=True))}
     levels = {i: ranks[size] for i, size in big.items()}
