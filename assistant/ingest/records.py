@@ -51,7 +51,7 @@ TYPE_OF: dict[str, RecordType] = {
 }
 UNNUMBERED_OK = {"lesson", "good_practice"}
 
-_SEP = r"\s*(?:\([^)]{1,30}\))?\s*(?:[:.)–—-]\s*|$)"
+_SEP = r"\s*(?:\([^)]{1,60}\))?\s*(?:[:.)–—-]\s*|$)"
 _LABEL = re.compile(
     r"^(?:\d{1,2}\s+)?(?:"
     r"(?P<code>(?:LL|E?GP|LR)\s?-?\s?\d{1,2}(?:\.\d{1,2})?)"
@@ -286,13 +286,22 @@ def _section_items(section: Section, rtype: RecordType, template: set[str]) -> l
         for para in paras:
             text = para.text
             found = label_of(text)
+            mark = _marker(text)
             if found and not item.parts and (found[1] == number or found[0] == kind == "mr"):
+                text = _strip_label(text, found[2])
+            elif found and found[0] == "mr" and item.type == "recommendation":
+                items.append(item)  # a matrix row: the response to this recommendation follows it
+                item = _Item("management_response", item.number, para.page, section.title)
                 text = _strip_label(text, found[2])
             elif found and found[0] != "mr" and found[1] and found[1] != number:
                 items.append(item)  # "Sub-recommendation 1.2: ..." inside "Recommendation 1"
                 item = _Item(rtype, found[1], para.page, section.title)
                 text = _strip_label(text, found[2])
-            if rtype == "management_response" and item.title is None and not item.parts:
+            elif mark and mark[0] == "num" and number and item.type == "recommendation" and kind == "word":
+                items.append(item)  # "1. To devise ..." inside "Recommendation 5": sub-recommendation 5.1
+                item = _Item(rtype, f"{number}.{mark[1]}", para.page, section.title)
+                text = text[mark[2]:]
+            if item.type == "management_response" and item.title is None and not item.parts:
                 status = _STATUS.match(text)  # before the template test: "Accepted" repeats
                 if status:
                     item.title = status["status"][:1].upper() + status["status"][1:]
