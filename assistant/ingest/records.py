@@ -81,6 +81,7 @@ _CELL = re.compile(
     r"|status)\b[^:]{0,40}:|(?:first|second|third|fourth) quarter\s*\d{4}$|\d{1,3}$)",
     re.I,
 )
+_SUB_NUMBER = re.compile(r"^(?P<parent>\d{1,2})\.(?P<sub>\d{1,2})\.?\s+(?=\S)")
 _TOC = re.compile(r"(?:\.{4,}|…{2,}|_{4,})\s*\d{1,3}$")  # "5. Conclusion ......... 10"
 _CONTENTS = re.compile(r"(?i)\bcontents\b|\bsommaire\b|table des mati[eè]res|\.{4,}")
 _ASIDE = re.compile(r"\d{1,3}\s+[A-Z(\"“]|(?i:figure|fig\.|table|box|source|note)\s*\d*\s*[.:–-]")  # footnote, caption
@@ -208,6 +209,16 @@ def lead(text: str) -> str | None:
     return None
 
 
+def _sub_number(text: str, parent: str | None) -> tuple[str, int] | None:
+    """("1.2", end) when `text` opens on a sub-item number of `parent` ("1.2 ...", "1.2. ...")."""
+    if not parent:
+        return None
+    m = _SUB_NUMBER.match(text)
+    if m and m["parent"] == parent:
+        return f"{m['parent']}.{m['sub']}", m.end()
+    return None
+
+
 def _strip_label(text: str, end: int) -> str:
     return re.sub(r"^\s*(?:\([^)]{1,30}\)\s*)?[:.–—-]?\s*", "", text[end:])
 
@@ -301,6 +312,10 @@ def _section_items(section: Section, rtype: RecordType, template: set[str]) -> l
                 items.append(item)  # "1. To devise ..." inside "Recommendation 5": sub-recommendation 5.1
                 item = _Item(rtype, f"{number}.{mark[1]}", para.page, section.title)
                 text = text[mark[2]:]
+            elif (sub := _sub_number(text, number)) and item.type == "recommendation" and kind == "word":
+                items.append(item)  # "5.2 Organise ..." inside "Recommendation 5"
+                item = _Item(rtype, sub[0], para.page, section.title)
+                text = text[sub[1]:]
             if item.type == "management_response" and item.title is None and not item.parts:
                 status = _STATUS.match(text)  # before the template test: "Accepted" repeats
                 if status:
@@ -318,6 +333,13 @@ def _section_items(section: Section, rtype: RecordType, template: set[str]) -> l
     for para in paras:
         text = para.text
         if _junk(text, template):
+            continue
+        top = current.number.split(".")[0] if current is not None and current.number else None
+        if current is not None and rtype == "recommendation" and (sub := _sub_number(text, top)):
+            current.parts.extend(loose)  # a sub-recommendation ("1.2 ...") under the open item 1
+            loose = []
+            items.append(current)
+            current = _Item(rtype, sub[0], para.page, section.title, [text[sub[1]:]])
             continue
         found = label_of(text)
         mark = _marker(text)
