@@ -219,6 +219,12 @@ def _sub_number(text: str, parent: str | None) -> tuple[str, int] | None:
     return None
 
 
+def _follows(previous: str | None, number: str) -> bool:
+    """Sub-items count in order: N.1 opens under item N, N.(k+1) follows N.k; "1.6" out of the blue is text."""
+    parent, sub = number.split(".")
+    return (previous == parent and sub == "1") or previous == f"{parent}.{int(sub) - 1}"
+
+
 def _strip_label(text: str, end: int) -> str:
     return re.sub(r"^\s*(?:\([^)]{1,30}\)\s*)?[:.–—-]?\s*", "", text[end:])
 
@@ -312,7 +318,8 @@ def _section_items(section: Section, rtype: RecordType, template: set[str]) -> l
                 items.append(item)  # "1. To devise ..." inside "Recommendation 5": sub-recommendation 5.1
                 item = _Item(rtype, f"{number}.{mark[1]}", para.page, section.title)
                 text = text[mark[2]:]
-            elif (sub := _sub_number(text, number)) and item.type == "recommendation" and kind == "word":
+            elif (sub := _sub_number(text, number)) and item.type == "recommendation" and kind == "word" \
+                    and _follows(item.number, sub[0]):
                 items.append(item)  # "5.2 Organise ..." inside "Recommendation 5"
                 item = _Item(rtype, sub[0], para.page, section.title)
                 text = text[sub[1]:]
@@ -335,7 +342,8 @@ def _section_items(section: Section, rtype: RecordType, template: set[str]) -> l
         if _junk(text, template):
             continue
         top = current.number.split(".")[0] if current is not None and current.number else None
-        if current is not None and rtype == "recommendation" and (sub := _sub_number(text, top)):
+        sub = _sub_number(text, top) if current is not None and rtype == "recommendation" else None
+        if current is not None and sub and _follows(current.number, sub[0]):
             current.parts.extend(loose)  # a sub-recommendation ("1.2 ...") under the open item 1
             loose = []
             items.append(current)

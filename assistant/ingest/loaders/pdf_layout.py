@@ -33,7 +33,7 @@ JOIN = "\u200b"  # marks a seamless join of two text objects inside a word, for 
 _JOINED = re.compile(f"([^\\W\\d_]*){JOIN}(?=([^\\W\\d_]*))")
 _PREFIXES = frozenset("un re in de co dis pre non sub".split())  # `un|necessary` is one word, though `UN` is one too
 _VOUCHED = {"known", "numbered", "item"}  # text rules strong enough to overrule a mixed or italic style
-_LIST_START = re.compile(r"^\s*(?:[•▪■□◦○●➢►✓✔→*–-]\s|\(?[a-z0-9]{1,2}[.)]\s)")
+_LIST_START = re.compile(r"^\s*(?:[•▪■□◦○●➢►✓✔→*–-]\s|\(?[a-z0-9]{1,2}[.)]\s|\d{1,2}\.\d{1,2}\.?\s+(?=[^\W\d_]))")
 
 
 @dataclass

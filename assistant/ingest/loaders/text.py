@@ -28,7 +28,7 @@ _HTML_UNIT_SPLIT = re.compile(r"</?(?:p|div|li|td|tr|ul|ol)\b[^>]*>|<br\s*/?>", 
 _HTML_BOLD = re.compile(r"^<(b|strong)\b[^>]*>(.+?)</\1>\s*:?$", re.I | re.S)
 _HTML_HEADING = re.compile(r"^<h([1-6])\b[^>]*>(.+?)</h\1>$", re.I | re.S)
 _MD_BULLET = re.compile(r"^\s*[-*+]\s+")
-_LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.)]\s+|[a-z][.)]\s+|\(\w{1,3}\)\s+)")
+_LIST_MARK = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*[.)]?\s+(?=[^\W\d_])|[a-z][.)]\s+|\(\w{1,3}\)\s+)")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*{1,3}|_{2,3})(?=\S)(.+?)(?<=\S)\1")
 
