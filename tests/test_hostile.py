@@ -112,3 +112,13 @@ def test_a_text_over_the_limit_is_refused_before_it_is_decoded(tmp_path):
         load(big, data=big.read_bytes(), limits=limits)
     assert time.monotonic() - started < 2
     assert content_id(big.read_bytes())  # the file itself is fine to hash
+
+
+def test_pdfiums_error_on_one_file_does_not_name_the_next(tmp_path):
+    """PDFium keeps its last error code: an encrypted file's must not make the next corrupt one 'encrypted'."""
+    encrypted = hf.pdf_encrypted(tmp_path / "locked.pdf")
+    empty = hf.pdf_zero_pages(tmp_path / "zero.pdf")
+    with pytest.raises(Exception, match="encrypted PDF"):
+        load(encrypted, data=encrypted.read_bytes())
+    with pytest.raises(Exception, match=r"corrupt PDF \(its page tree is empty or unreadable\)"):
+        load(empty, data=empty.read_bytes())

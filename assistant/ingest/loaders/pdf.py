@@ -129,9 +129,12 @@ def _open(path: Path, data: bytes) -> pdfium.PdfDocument:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD:
+        # PDFium's error code can be left over from the document before: only a file with an
+        # /Encrypt dictionary is called encrypted.
+        encrypted = b"/Encrypt" in data
+        if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD and encrypted:
             raise LoadError(path, "encrypted PDF (password required)") from exc
-        if exc.err_code == pdfium_c.FPDF_ERR_SECURITY:
+        if exc.err_code == pdfium_c.FPDF_ERR_SECURITY and encrypted:
             raise LoadError(path, "encrypted PDF (unsupported encryption)") from exc
         raise LoadError(path, f"corrupt PDF ({_PDFIUM_ERRORS.get(exc.err_code, 'PDFium could not read it')})") from exc
     if len(pdf) == 0:
