@@ -136,7 +136,9 @@ def _open(path: Path, data: bytes) -> pdfium.PdfDocument:
             raise LoadError(path, "encrypted PDF (password required)") from exc
         if exc.err_code == pdfium_c.FPDF_ERR_SECURITY and encrypted:
             raise LoadError(path, "encrypted PDF (unsupported encryption)") from exc
-        raise LoadError(path, f"corrupt PDF ({_PDFIUM_ERRORS.get(exc.err_code, 'PDFium could not read it')})") from exc
+        code = exc.err_code if exc.err_code not in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY) \
+            else pdfium_c.FPDF_ERR_UNKNOWN
+        raise LoadError(path, f"corrupt PDF ({_PDFIUM_ERRORS.get(code, 'PDFium could not read it')})") from exc
     if len(pdf) == 0:
         pdf.close()
         raise LoadError(path, "corrupt PDF (no pages)")
