@@ -32,6 +32,11 @@ if str(ROOT) not in sys.path:  # run as `python benchmarks/x.py` from anywhere
 
 DEFAULT_CORPUS = ROOT / "corpus"
 DEFAULT_QUESTIONS = ROOT / "benchmarks" / "dev_questions.jsonl"
+SHORT_QUESTIONS = ROOT / "benchmarks" / "short_questions.jsonl"
+SAMPLE_RECORDS = ROOT / "benchmarks" / "records_sample.jsonl"
+HALVES = ROOT / "benchmarks" / "halves.json"
+SHARED_ENV = "EVAL_BENCH_SHARED"  # the folder holding corpus_v2/, questions_v2.jsonl, records_v2.jsonl
+DEFAULT_SHARED = ROOT.parent / "shared" / "bench"
 
 PARTIAL_SHARE = 0.6  # a span cut by a chunk edge still counts if this much survives in one piece
 MIN_PARTIAL_WORDS = 5  # shorter spans must appear whole: 60% of 3 words is a coincidence
@@ -62,6 +67,67 @@ class Question:
 def load_questions(path: str | Path) -> list[Question]:
     rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     return [Question(**row) for row in rows]
+
+
+# -- corpora, question sets and halves --------------------------------------
+
+
+def shared_dir(path: str | Path | None = None) -> Path:
+    """The shared benchmark folder: `path`, else $EVAL_BENCH_SHARED, else ../shared/bench beside the repository."""
+    folder = Path(path or os.environ.get(SHARED_ENV) or DEFAULT_SHARED).expanduser()
+    if not folder.is_dir():
+        raise SystemExit(
+            f"shared benchmark folder not found: {folder}\n"
+            f"give it with --shared DIR or the environment variable {SHARED_ENV} "
+            "(it holds corpus_v2/, questions_v2.jsonl and records_v2.jsonl)"
+        )
+    return folder
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    """A named benchmark: the folders to ingest (all into one index) and the questions to ask."""
+
+    name: str
+    corpora: tuple[Path, ...]
+    questions: Path
+
+
+SET_NAMES = ("sample", "v2", "short")
+
+
+def question_set(name: str, shared: str | Path | None = None) -> QuestionSet:
+    """`sample`: corpus/ + dev questions; `v2`: corpus_v2 + questions_v2; `short`: both folders + short questions."""
+    if name == "sample":
+        return QuestionSet(name, (DEFAULT_CORPUS,), DEFAULT_QUESTIONS)
+    folder = shared_dir(shared)
+    if name == "v2":
+        return QuestionSet(name, (folder / "corpus_v2",), folder / "questions_v2.jsonl")
+    if name == "short":
+        return QuestionSet(name, (DEFAULT_CORPUS, folder / "corpus_v2"), SHORT_QUESTIONS)
+    raise SystemExit(f"unknown set {name!r}: choose from {', '.join(SET_NAMES)} or all")
+
+
+class Halves:
+    """benchmarks/halves.json: every document's half, and the halves of each unanswerable question."""
+
+    NAMES = ("design", "holdout")
+
+    def __init__(self, path: str | Path = HALVES):
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        self.of_doc = {doc: half for half, docs in data["halves"].items() for doc in docs}
+        self.unanswerable = {qid: tuple(row["halves"]) for qid, row in data.get("unanswerable", {}).items()}
+
+    def of(self, doc: str | None) -> str | None:
+        """The half of a document (its file name), None for a document outside both."""
+        return self.of_doc.get(doc) if doc else None
+
+    def of_question(self, q: Question) -> tuple[str, ...]:
+        """A question's halves: its gold document's; an unanswerable one's as listed, else both."""
+        if q.doc:
+            half = self.of(q.doc)
+            return (half,) if half else ()
+        return self.unanswerable.get(q.id, self.NAMES)
 
 
 # -- span matching -----------------------------------------------------------
@@ -143,3 +209,17 @@ def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile; the sample is small, so no interpolation to pretend precision."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def revision() -> str:
+    """The commit the benchmarked code is at, '+ changes' when the tree differs from it; '?' outside git."""
+    import subprocess
+
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no", "--", "assistant"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return f"{commit} + changes in assistant/" if dirty else commit

@@ -1,6 +1,6 @@
 """Hostile files (issue 13): is every file indexed or refused with a reason, in bounded time and memory?
 
-    python benchmarks/hostile.py [--keep DIR] [--timeout 900] [--per-file] [--only NAME ...] [--root DIR]
+    python benchmarks/hostile.py [--keep DIR] [--timeout 900] [--per-file] [--only NAME ...] [--skip NAME ...] [--root DIR]
 
 A corpus folder holds whatever people drop into it, and one bad file must
 cost one line in the failure list, not the run: a DOCX zip bomb once kept an
@@ -25,6 +25,7 @@ shown per file; --strict makes that a target too.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import re
@@ -83,6 +84,14 @@ class Report:
     run: Run
     summary: dict | None  # the --json report; None when the process did not finish cleanly
     results: dict[str, Result] = field(default_factory=dict)
+
+
+@dataclass
+class Checks:
+    """Searches over the whole-folder index: probed files found, absent texts not leaked."""
+
+    found: dict[str, bool] = field(default_factory=dict)  # name -> its probe's results include it
+    leaked: dict[str, bool | None] = field(default_factory=dict)  # name -> its absent text is in a chunk
 
 
 # -- running and measuring ----------------------------------------------------------
@@ -264,7 +273,7 @@ def matches(spec: HostileFile, result: Result) -> bool:
 
 
 def _probe_found(spec: HostileFile, passages: list[dict] | None) -> bool:
-    return bool(passages) and any(p.get("source") == spec.name for p in passages)
+    return any(p.get("source") == spec.name for p in passages or [])
 
 
 def _leaked(spec: HostileFile, passages: list[dict] | None) -> bool | None:
@@ -286,8 +295,8 @@ def _cut(text: str, width: int = REASON_WIDTH) -> str:
 
 
 def _describe(run: Run) -> str:
-    how = {"timeout": "KILLED at the timeout", "memory": "KILLED above the memory cap"}.get(run.killed,
-                                                                                          f"exit status {run.returncode}")
+    killed = {"timeout": "KILLED at the timeout", "memory": "KILLED above the memory cap"}
+    how = killed.get(run.killed, f"exit status {run.returncode}")
     return f"{how}, {run.seconds:.1f} s, peak {run.peak_mb:.0f} MB (tree {run.tree_peak_mb:.0f}, ru_maxrss {run.maxrss_mb:.0f})"
 
 
@@ -300,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900, help="seconds for the whole-folder ingest (default 900)")
     parser.add_argument("--file-timeout", type=float, help="seconds for each --per-file ingest (default: --timeout)")
     parser.add_argument("--per-file", action="store_true", help="also ingest each file alone")
-    parser.add_argument("--only", nargs="+", metavar="NAME", help="only these files (names as listed by --list)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="only these files: names or patterns (*, ?) from --list")
+    parser.add_argument("--skip", nargs="+", metavar="NAME", default=[], help="all files but these (names or patterns)")
     parser.add_argument("--list", action="store_true", help="list the file names and exit")
     parser.add_argument("--root", type=Path, default=REPO, help="repository to run `python -m assistant` from")
     parser.add_argument("--good-report", type=Path, help="the control PDF (default: the AAP brief in corpus/)")
@@ -311,12 +321,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         print("\n".join(_show(n, 300) for n in catalogue_names()))
         return 0
-    unknown = set(args.only or ()) - set(catalogue_names())
+    unknown = [p for p in (args.only or []) + args.skip if not fnmatch.filter(catalogue_names(), p)]
     if unknown:
-        parser.error(f"unknown file names: {', '.join(sorted(unknown))} (see --list)")
+        parser.error(f"no file matches {', '.join(unknown)} (see --list)")
     if args.keep and args.keep.exists() and any(args.keep.iterdir()):
         parser.error(f"--keep {args.keep}: must be new or empty")
     args.root = args.root.resolve()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))  # unwind: the child must be killed too
     print(machine_load())
     print(f"assistant from {_package(args.root)}", flush=True)
 
@@ -326,6 +337,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _select(only: list[str] | None, skip: list[str]) -> list[str]:
+    """The names matching --only (all when not given) and no --skip pattern; a name starting with "-" needs a pattern."""
+    names = catalogue_names()
+    chosen = [n for n in names if only is None or any(fnmatch.fnmatchcase(n, p) for p in only)]
+    return [n for n in chosen if not any(fnmatch.fnmatchcase(n, p) for p in skip)]
 
 
 def _package(root: Path) -> str:
@@ -339,7 +357,7 @@ def _package(root: Path) -> str:
 def _bench(args: argparse.Namespace, work: Path) -> int:
     folder = work / "files"
     started = time.perf_counter()
-    files = build(folder, args.good_report, args.only)
+    files = build(folder, args.good_report, _select(args.only, args.skip))
     size = sum(f.path.stat().st_size for f in files)
     print(f"built {len(files)} files ({size / 2**20:.0f} MB) in {time.perf_counter() - started:.1f} s in {folder}",
           flush=True)
@@ -349,7 +367,7 @@ def _bench(args: argparse.Namespace, work: Path) -> int:
     print(f"whole folder: {_describe(whole.run)}", flush=True)
     alone = _per_file(files, work, args) if args.per_file else {}
 
-    checks = _search_checks(files, whole, index, args.root)
+    checks = _search_checks(files, index, args.root)
     _print_table(files, whole, alone, checks)
     _print_refusals(files, whole, alone)
     return _targets(files, whole, checks, args)
@@ -370,15 +388,8 @@ def _per_file(files: list[HostileFile], work: Path, args: argparse.Namespace) ->
     return results
 
 
-@dataclass
-class Checks:
-    """Searches over the whole-folder index: probed files found, absent texts not leaked."""
-
-    found: dict[str, bool] = field(default_factory=dict)  # name -> its probe's results include it
-    leaked: dict[str, bool | None] = field(default_factory=dict)  # name -> its absent text is in a chunk
-
-
-def _search_checks(files: list[HostileFile], whole: Report, index: Path, root: Path) -> Checks:
+def _search_checks(files: list[HostileFile], index: Path, root: Path) -> Checks:
+    """Each probe and each absent text searched for in the whole-folder index (what it holds, even after a kill)."""
     checks = Checks()
     if not index.exists():
         return checks
@@ -415,26 +426,27 @@ def _print_table(files: list[HostileFile], whole: Report, alone: dict[str, Resul
 
 def _print_refusals(files: list[HostileFile], whole: Report, alone: dict[str, Result]) -> None:
     """The refusals in full: the table cuts them, and an unclear one is a finding in itself."""
-    print("\nrefusals in full (whole-folder run):")
+    print("\nrefusals in full (whole folder; alone, when that differs):")
     for spec in files:
-        result = whole.results[spec.name]
-        if result.outcome == "failed":
-            print(f"  {_show(spec.name)}: {result.error or '(no reason)'}")
-    crashed = [(n, r.run) for n, r in alone.items() if r.run and r.run.returncode not in (0, 1) and not r.run.killed]
-    for name, run in crashed:
-        print(f"  alone, {_show(name)} exited {run.returncode}: {_cut(run.stderr.strip()[-400:], 400)}")
+        mine, solo = whole.results[spec.name], alone.get(spec.name)
+        if mine.outcome == "failed":
+            print(f"  {_show(spec.name)}: {mine.error or '(no reason)'}")
+        if solo and solo.outcome == "failed" and (mine.outcome != "failed" or solo.error != mine.error):
+            print(f"  {_show(spec.name)} (alone): {solo.error or '(no reason)'}")
+        if solo and solo.run and solo.run.returncode not in (0, 1) and not solo.run.killed:
+            print(f"  {_show(spec.name)} (alone) exited {solo.run.returncode}: {_cut(solo.run.stderr[-400:], 400)}")
 
 
 def _targets(files: list[HostileFile], whole: Report, checks: Checks, args: argparse.Namespace) -> int:
     """Print each target against its measure; 0 when all are met."""
     run, results = whole.run, whole.results
-    unresolved = [s.name for s in files
-                  if results[s.name].outcome == "missing" or (results[s.name].outcome == "failed" and not results[s.name].error)]
+    unresolved = [s.name for s in files if results[s.name].outcome == "missing" or
+                  (results[s.name].outcome == "failed" and not results[s.name].error)]
     good = [s for s in files if s.probe == GOOD_REPORT_PROBE]
     probed = [s for s in files if s.probe and s not in good]
     good_found = bool(good) and all(checks.found.get(s.name) for s in good)
     unexpected = [s.name for s in files if not matches(s, results[s.name])]
-    rows = [
+    rows: list[list[object]] = [
         ["whole folder finished", "yes", run.killed or ("yes" if whole.summary else f"no (exit {run.returncode})"),
          _met(not run.killed and whole.summary is not None)],
         ["whole folder seconds", f"< {FOLDER_SECONDS}", f"{run.seconds:.0f}" + (" (killed)" if run.killed else ""),
@@ -454,7 +466,8 @@ def _targets(files: list[HostileFile], whole: Report, checks: Checks, args: argp
     print()
     print(table(["target", "target value", "measured", "met"], rows))
     if unresolved:
-        print(f"missing (neither indexed nor reported failed) or failed without a reason: {', '.join(map(_show, unresolved))}")
+        print("missing (neither indexed nor reported failed; after a kill: not reached) or failed without a reason: "
+              + ", ".join(map(_show, unresolved)))
     if whole.run.killed or whole.summary is None:
         print(f"the whole-folder ingest did not finish ({_describe(run)}); its last output:\n"
               f"{_cut(run.stderr.strip()[-600:], 600) or '(nothing on stderr)'}")

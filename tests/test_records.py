@@ -250,3 +250,12 @@ def test_matrix_items_sharing_their_boilerplate_stay_apart():
     records = _extract(blocks)
     assert [r.number for r in records if r.type == "recommendation"] == ["1", "2", "3"]
     assert not any(r.also_pages for r in records)
+
+
+def test_what_did_the_evaluation_recommend_on_a_topic_answers_with_that_reports_item(indexed):
+    """The seed question: recommendation 6 of the ILO report (a Gender Equality Strategy), and that report only."""
+    assistant, _ = indexed
+    answer = assistant.ask("What did the evaluation recommend on gender in the ILO value chains project?")
+    assert answer.found and "Gender Equality Strategy" in answer.text.split("\n- ")[1]
+    assert "**6**" in answer.text and "from 1 report" in answer.text
+    assert {p.source for p in answer.citations} == {ILO}

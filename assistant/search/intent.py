@@ -34,11 +34,23 @@ def section_types(question: str) -> set[str]:
     return {t for pattern, types in _TOPICS if pattern.search(question) for t in types}
 
 
+# "What did the evaluation recommend on gender?", "what was learned about ...": the report's own items on it.
+_ITEM_VERB = re.compile(
+    r"\b(?:what|which)\b.{0,60}?\b(?:(?P<rec>recommend(?:ed|s)?|suggest(?:ed|s)?|advis(?:ed|es?))"
+    r"|(?P<les>learn(?:ed|t)))\b|\bqu['’]a-t-(?:il|elle) (?:recommand|propos)é\b",
+    re.I,
+)
+
+
 def list_intent(question: str) -> str | None:
-    """The section type a question asks a list of ("what were the lessons ..."), if any."""
+    """The section type a question asks a list of ("what were the lessons ...", "what did it recommend
+    on gender"), if any: answered with the report's own items."""
     m = _LIST.search(question)
     if not m:
-        return None
+        verb = _ITEM_VERB.search(question)
+        if verb is None:
+            return None
+        return "lessons_learned" if verb["les"] else "recommendations"
     word = m.group(0).lower()
     if word.startswith("recomm"):
         return "recommendations"
