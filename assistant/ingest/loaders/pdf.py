@@ -48,6 +48,7 @@ from assistant.ingest.loaders.pdf_layout import (
     pitches,
     place_outline,
 )
+from assistant.ingest.loaders.pdf_open import check_complete, open_pdf
 from assistant.models import Block, ParsedFile
 
 log = logging.getLogger(__name__)
@@ -77,10 +78,10 @@ _WORD = re.compile(f"[^\\s{_LINE_HYPHEN}]+[{_LINE_HYPHEN}]?")  # a line-end hyph
 
 def load_pdf(path: Path, data: bytes, limits: Limits | None = None) -> ParsedFile:
     limits = limits or Limits()
-    _check_complete(path, data)
+    check_complete(path, data)
     check_pdf_streams(path, data, limits)
     with _LOCK:
-        pdf = _open(path, data)
+        pdf = open_pdf(path, data)
         try:
             pages, boxes = _extract(path, pdf, limits)
             outline, metadata = _outline(pdf), _metadata(pdf)
@@ -105,44 +106,6 @@ def load_pdf(path: Path, data: bytes, limits: Limits | None = None) -> ParsedFil
         if text := fix_text(join_lines([line.text for line in par], vocab)):
             blocks.append(Block(text=text, page=par[0].page, level=levels.get(i, 0)))
     return ParsedFile(path=str(path), format="pdf", blocks=blocks, page_count=len(pages), pdf_metadata=metadata)
-
-
-def _check_complete(path: Path, data: bytes) -> None:
-    """Refuse a cut-off file: PDFium repairs what it can and would load the first half silently."""
-    tail = data[-2048:].rstrip(b"\x00\r\n\t \x0c")
-    if b"%%EOF" not in tail[-1024:]:
-        raise LoadError(path, "truncated or corrupt PDF (no %%EOF end marker)")
-
-
-# PDFium's load errors as a reader would say them; it reports a page tree it cannot use as "success".
-_PDFIUM_ERRORS = {
-    pdfium_c.FPDF_ERR_SUCCESS: "its page tree is empty or unreadable",
-    pdfium_c.FPDF_ERR_UNKNOWN: "its structure could not be read",
-    pdfium_c.FPDF_ERR_FILE: "the file could not be read",
-    pdfium_c.FPDF_ERR_FORMAT: "not in PDF format, or damaged",
-    pdfium_c.FPDF_ERR_PAGE: "a page could not be found or read",
-}
-
-
-def _open(path: Path, data: bytes) -> pdfium.PdfDocument:
-    """Open with the empty password, which unlocks owner-only encryption; name what is wrong."""
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        # PDFium's error code can be left over from the document before: only a file with an
-        # /Encrypt dictionary is called encrypted.
-        encrypted = b"/Encrypt" in data
-        if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD and encrypted:
-            raise LoadError(path, "encrypted PDF (password required)") from exc
-        if exc.err_code == pdfium_c.FPDF_ERR_SECURITY and encrypted:
-            raise LoadError(path, "encrypted PDF (unsupported encryption)") from exc
-        code = exc.err_code if exc.err_code not in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY) \
-            else pdfium_c.FPDF_ERR_UNKNOWN
-        raise LoadError(path, f"corrupt PDF ({_PDFIUM_ERRORS.get(code, 'PDFium could not read it')})") from exc
-    if len(pdf) == 0:
-        pdf.close()
-        raise LoadError(path, "corrupt PDF (no pages)")
-    return pdf
 
 
 def _metadata(pdf: pdfium.PdfDocument) -> dict[str, str]:
