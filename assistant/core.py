@@ -194,7 +194,7 @@ class Assistant:
         def events() -> Iterator[StreamEvent]:
             passages = self._passages_for(question, query, k, parsed)
             retrieved = time.perf_counter()
-            qvec = self.embedder.embed_query(query)
+            qvec = self.retriever.question_vector(query, parsed)
             for event in answer_events(self.answerer, query, qvec, passages):
                 if event["event"] == "answer":
                     answer = event["answer"]

@@ -18,6 +18,8 @@ from assistant.answer.base import Scored
 from assistant.index.snapshot import Snapshot
 from assistant.index.tokens import STOPWORDS, query_terms, query_tokens
 from assistant.models import Passage
+from assistant.search.focus import report_family, report_naming
+from assistant.search.intent import asked_parts, document_kinds
 
 # Calibrated on the dev questions' unanswerable items (docs/experiments.md, "Answers").
 MIN_SIMILARITY = 0.40
@@ -36,6 +38,7 @@ class Evidence:
     coverage: float  # share of the question's term weight found in the retrieved passages
     unknown_names: list[str]  # names in the question found nowhere in the corpus
     searchable: bool = True  # a word or code to search for, not just stray digits or symbols
+    missing: str = ""  # what the question asks of the report it names that the report does not have
 
     @classmethod
     def gather(cls, question: str, passages: list[Passage], scored: list[Scored], snapshot: Snapshot) -> Evidence:
@@ -47,7 +50,8 @@ class Evidence:
         total = sum(weights.values()) or 1.0
         coverage = sum(w for forms, w in weights.items() if forms & seen) / total
         searchable = any(_searchable(form) for forms in weights for form in forms)
-        return cls(similarity, coverage, unknown_names(question, snapshot), searchable)
+        return cls(similarity, coverage, unknown_names(question, snapshot), searchable,
+                   missing_part(question, snapshot))
 
 
 def _searchable(term: str) -> bool:
@@ -67,9 +71,55 @@ def judge(e: Evidence) -> Verdict:
     if e.unknown_names:
         names = ", ".join(f"“{n}”" for n in e.unknown_names)
         return Verdict(False, f"No indexed document mentions {names}.")
+    if e.missing:
+        return Verdict(False, e.missing)
     if e.similarity < MIN_SIMILARITY and e.coverage < MIN_COVERAGE:
         return Verdict(False, "No passage matches the question closely enough.")
     return Verdict(True)
+
+
+_PART_NAMES = {"recommendations": "recommendations", "lessons_learned": "lessons learned",
+               "conclusions": "conclusions", "good_practices": "good practices"}
+
+
+# The words a part goes by in a report's text, in the corpus's languages: a report that says
+# "recommendation" anywhere may hold one under a heading that was not typed.
+_PART_WORDS = {
+    "recommendations": "recommendation recommandation recomendación",
+    "conclusions": "conclusion",
+    "lessons_learned": "lesson leçon enseignement lección",
+    "good_practices": "practice pratique práctica",
+}
+
+
+def _words_for(part: str, doc_ids: list[str], snapshot: Snapshot) -> bool:
+    words = [frozenset(query_tokens(w)) for w in _PART_WORDS.get(part, part).split()]
+    return any(snapshot.spread(doc_id, forms) > 0 for doc_id in doc_ids for forms in words)
+
+
+def missing_part(question: str, snapshot: Snapshot) -> str:
+    """Why the question cannot be answered when it asks the report it names for something that report's
+    evaluation does not have: a management response never published, the conclusions of terms of reference.
+
+    Every document the words naming the report run through as they run through the report (its brief,
+    its response) counts as part of the evaluation; one that names it in passing does not. A part is
+    missing when no section of the evaluation is of its type and its text never names it.
+    """
+    naming = report_naming(snapshot, question)
+    if naming is None:
+        return ""
+    named, words = naming
+    outline = snapshot.outline()
+    family_ids = sorted(report_family(snapshot, words))
+    family = [outline[doc_id] for doc_id in family_ids]
+    title = outline[named].title or "the report the question names"
+    if "management response" in document_kinds(question) and not any(
+            d.kind == "management response" or "management_response" in d.section_types for d in family):
+        return f"No management response to “{title}” is indexed."
+    for part in asked_parts(question):
+        if not any(part in d.section_types for d in family) and not _words_for(part, family_ids, snapshot):
+            return f"“{title}” has no {_PART_NAMES.get(part, part)}."
+    return ""
 
 
 def unknown_names(question: str, snapshot: Snapshot) -> list[str]:

@@ -27,6 +27,7 @@ from assistant.answer.lists import (
 from assistant.index.snapshot import Snapshot
 from assistant.index.tokens import doc_tokens, query_terms
 from assistant.models import Answer, Passage
+from assistant.search.focus import PERVASIVE, report_family, report_naming
 from assistant.search.intent import answer_pattern, list_intent
 from assistant.search.ranking import ANSWER_BONUS
 from assistant.search.records import RecordIndex
@@ -54,14 +55,18 @@ class ExtractiveAnswerer:
         top = max((p.score for p in passages), default=0.0)
         wanted = answer_pattern(question)
         out: list[Scored] = []
+        own: dict[str, dict[frozenset[str], float]] = {}
         for rank, p in enumerate(passages):
+            if p.doc_id not in own:  # words found throughout the report name it; they do not pick its sentence
+                own[p.doc_id] = {f: w for f, w in weights.items() if self.snapshot.spread(p.doc_id, f) < PERVASIVE}
+            terms_weight = own[p.doc_id]
             # The passage's retrieval score carries what one sentence's vector cannot
             # (the question focused on its report, BM25, section intent).
             prior = 0.05 / (1 + rank) + PASSAGE_WEIGHT * (p.score - top)
             for start, end, vec in sentences.get(p.chunk_id, []):
                 text = p.text[start:end]
                 terms = set(doc_tokens(text, p.metadata.get("language")))
-                overlap = sum(w for forms, w in weights.items() if forms & terms) / total
+                overlap = sum(w for forms, w in terms_weight.items() if forms & terms) / total
                 similarity = float(vec @ qvec)
                 bonus = ANSWER_BONUS if wanted is not None and wanted.search(text) else 0.0
                 out.append(Scored(p, start, end, similarity + 0.5 * overlap + prior + bonus, similarity, vec))
@@ -78,6 +83,7 @@ class ExtractiveAnswerer:
         verdict = judge(Evidence.gather(question, passages, scored, self.snapshot))
         if not verdict.found:
             return not_found(question, passages, verdict.reason)
+        scored = self._of_named_report(question, scored)
         kind = list_intent(question)
         if kind:
             items = record_items(self.records, self.snapshot, question, kind, passages) if self.records else []
@@ -85,6 +91,15 @@ class ExtractiveAnswerer:
                 return record_list_answer(question, kind, items)
             return self._list_answer(question, kind, passages, scored)
         return self._short_answer(question, scored)
+
+    def _of_named_report(self, question: str, scored: list[Scored]) -> list[Scored]:
+        """A question that names a report ("... for the ILO evaluation?") is answered from that report's
+        evaluation (it, its brief, its response), when any of it was retrieved: another report's sentence
+        on the same topic is not the answer."""
+        naming = report_naming(self.snapshot, question)
+        family = report_family(self.snapshot, naming[1]) if naming else set()
+        own = [s for s in scored if s.passage.doc_id in family]
+        return own or scored
 
     def _short_answer(self, question: str, scored: list[Scored]) -> Answer:
         best = sorted(scored, key=lambda s: -s.score)
@@ -98,9 +113,10 @@ class ExtractiveAnswerer:
             chosen.append(s)
         if not chosen:
             chosen = best[:1]
-        # Read in document order within each passage, passages by best sentence.
+        # The best sentence first: it is the answer; the rest in document order within each passage,
+        # passages by best sentence.
         order = {id(s.passage): i for i, s in reversed(list(enumerate(chosen)))}
-        chosen.sort(key=lambda s: (order[id(s.passage)], s.start))
+        chosen = chosen[:1] + sorted(chosen[1:], key=lambda s: (order[id(s.passage)], s.start))
         cites = Citations()
         parts = [f"{sentence(s.text)} {cites.mark(s.passage, s.start)}" for s in chosen]
         return Answer(question=question, text=" ".join(parts), citations=cites.passages, found=True)

@@ -18,8 +18,8 @@ from assistant.index.snapshot import Snapshot
 from assistant.index.tokens import raw_tokens
 from assistant.models import Answer, Passage, Record
 from assistant.search.candidates import Candidate, to_passage
-from assistant.search.focus import LEAD_VOTE, focus_query, leading_report
-from assistant.search.lexical import bm25_scores, top_k
+from assistant.search.focus import named_report
+from assistant.search.intent import LIST_WORDS
 from assistant.search.records import RecordIndex
 
 __all__ = ["MAX_LIST_ITEMS", "ListItem", "list_items", "record_items", "record_list_answer", "report_heading", "report_list"]
@@ -113,30 +113,9 @@ def record_items(
     return items
 
 
-_LIST_WORDS = frozenset(
-    """main key major important principal overall identified made given formulated proposed drawn learned learnt
-    learning recommend recommends recommendation recommendations recommended suggest suggested advise advised
-    lesson lessons good best practice practices management
-    response responses evaluation evaluations evaluator evaluators report reports project projects programme
-    programmes program list give show tell summarise summarize please all any
-    quelles quels quel quelle principales principaux recommandation recommandations lecon lecons apprises tirees
-    enseignement enseignements bonne bonnes pratique pratiques reponse reponses direction""".split()
-)
-
-
-def named_report(snapshot: Snapshot, question: str) -> str | None:
-    """The report a question names, if it names one: words of its own, not a list question's, pervade
-    that report (see search/focus.py): "the ILO value chains project" names one, "recommendations" none."""
-    lead = leading_report(snapshot, top_k(bm25_scores(snapshot, question), LEAD_VOTE))
-    if not lead:
-        return None
-    naming = set(raw_tokens(question)) - set(raw_tokens(focus_query(question, snapshot, lead))) - _LIST_WORDS
-    return lead if naming else None
-
-
 def _topic_words(question: str) -> list[str]:
     """What a list question is about, beyond asking for the list."""
-    return [w for w in raw_tokens(question) if w not in _LIST_WORDS]
+    return [w for w in raw_tokens(question) if w not in LIST_WORDS]
 
 
 def record_list_answer(question: str, kind: str, items: list[tuple[Record, Passage, np.ndarray]]) -> Answer:

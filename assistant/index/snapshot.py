@@ -9,24 +9,42 @@ sentence similarities in one matrix product, BM25 over the same rows.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
+from assistant.embed.context import document_about
 from assistant.index.bm25 import Bm25
 from assistant.index.filters import Filters
 from assistant.index.packing import SENTENCE_KEYS, unpack_sentences
 from assistant.index.store import COMPLETE, Store
 from assistant.index.tokens import doc_tokens
 
-__all__ = ["EXACT_DENSE_MAX", "FRESHNESS_SECONDS", "Snapshot"]
+__all__ = ["EXACT_DENSE_MAX", "FRESHNESS_SECONDS", "DocOutline", "Marker", "Snapshot"]
 
 # Up to this many chunks, dense search scans an in-memory float32 copy (77 MB at
 # the limit) exactly; past it Chroma's HNSW index is faster than a full scan.
 EXACT_DENSE_MAX = 50_000
 FRESHNESS_SECONDS = 2.0  # how stale the copy may be before the registry is read again
+
+
+class Marker(Protocol):
+    """What a sentence holding the kind of answer asked for has in it: a compiled pattern or a name list."""
+
+    @property
+    def pattern(self) -> str: ...  # names it, for the cache
+
+    def search(self, text: str, /) -> object: ...
+
+
+class DocOutline(NamedTuple):
+    title: str
+    kind: str
+    section_types: frozenset[str]
 
 
 class Snapshot:
@@ -45,6 +63,7 @@ class Snapshot:
         self._by_doc: dict[str, list[int]] = {}
         self.french: np.ndarray | None = None  # which rows are French; None when none is
         self._doc_df: dict[str, dict[str, int]] = {}  # doc -> its chunks' document frequencies
+        self._docs_with: dict[str, int] = {}  # term -> how many documents have it
         self._marks: dict[tuple[str, int], np.ndarray] = {}  # (pattern, row) -> which sentences match
         self._flat: dict[int, str] = {}
         self._vectors = np.zeros((0, 1), np.float32)  # every chunk's dense vector, row-aligned with ids
@@ -104,7 +123,8 @@ class Snapshot:
             ids.append(chunk_id)
             texts.append(text)
             metas.append(meta)
-            context = f"{meta.get('title', '')} {meta.get('section', '')} {text}"
+            about = document_about(meta.get("organisation"), meta.get("countries") or ())
+            context = f"{about} {meta.get('title', '')} {meta.get('section', '')} {text}"
             corpus.append(doc_tokens(context, meta.get("language")))
         doc_df: dict[str, dict[str, int]] = {}
         for tokens, meta in zip(corpus, metas):
@@ -128,6 +148,11 @@ class Snapshot:
         french = np.fromiter((m.get("language") == "fr" for m in metas), dtype=bool, count=len(metas))
         self.french = french if french.any() else None
         self._doc_df = doc_df
+        docs_with: dict[str, int] = {}
+        for own in doc_df.values():
+            for t in own:
+                docs_with[t] = docs_with.get(t, 0) + 1
+        self._docs_with = docs_with
         self._marks = {}
         self._flat = {}  # row -> its words, for locate(); filled as asked
 
@@ -172,7 +197,7 @@ class Snapshot:
         return out
 
     def best_sentences(
-        self, chunk_ids, vectors: list[np.ndarray], marked: re.Pattern[str] | None = None, bonus: float = 0.0
+        self, chunk_ids, vectors: list[np.ndarray], marked: Marker | None = None, bonus: float = 0.0
     ) -> list[dict[str, float]]:
         """Each chunk's best sentence similarity to each query vector, in one matrix product.
 
@@ -206,7 +231,7 @@ class Snapshot:
                     out[i][c] = float(best)
         return out
 
-    def _marked(self, pattern: re.Pattern[str], row: int) -> np.ndarray:
+    def _marked(self, pattern: Marker, row: int) -> np.ndarray:
         """1.0 for each sentence of a row that the pattern finds something in, else 0.0 (cached)."""
         key = (pattern.pattern, row)
         hit = self._marks.get(key)
@@ -218,6 +243,36 @@ class Snapshot:
             )
             self._marks[key] = hit
         return hit
+
+    def doc_ids(self) -> list[str]:
+        self.refresh()
+        return list(self._by_doc)
+
+    def title_of(self, doc_id: str) -> str:
+        rows = self._by_doc.get(doc_id)
+        return self.metas[rows[0]].get("title", "") if rows else ""
+
+    def outline(self) -> dict[str, DocOutline]:
+        """Each document's title, kind and the section types it has: what a question may ask of it."""
+        self.refresh()
+        out: dict[str, DocOutline] = {}
+        for doc_id, rows in self._by_doc.items():
+            meta = self.metas[rows[0]]
+            types = frozenset(self.metas[i].get("section_type", "other") for i in rows)
+            out[doc_id] = DocOutline(meta.get("title", ""), meta.get("kind", "other"), types)
+        return out
+
+    def pervades(self, doc_id: str, words: list[frozenset[str]], share: float) -> float:
+        """How far the words (each as its stemmed forms) run through a document: each word counts by its
+        spread up to `share` of the chunks, weighted by how few documents have it ("Mali-Niger" says which
+        report, "IOM" does not). A word met once in passing counts for little."""
+        self.refresh()
+        docs = max(1, len(self._doc_df))
+        weights = [(math.log((docs + 1) / (1 + max(self._docs_with.get(f, 0) for f in forms))), forms) for forms in words]
+        total = sum(w for w, _ in weights)
+        if total <= 0:
+            return 0.0
+        return sum(w * min(1.0, self.spread(doc_id, forms) / share) for w, forms in weights) / total
 
     def spread(self, doc_id: str, forms) -> float:
         """Share of a document's chunks (title and section included) holding a word, by its commonest form."""

@@ -62,9 +62,9 @@ GENERIC_WORDS = set(
 SMALL_WORDS = set("a an and as at but by for from in into of on or the to with vs via".split())
 
 KIND_RULES: tuple[tuple[str, str], ...] = (  # first match wins, on the title, cover and "type/timing" fields
-    ("management response", r"management response|réponse de la direction|respuesta de la (administración|gerencia)"),
+    ("management response", r"management (?:[\w-]+ ){0,2}response|réponse de la direction|respuesta de la (administración|gerencia)"),
     ("terms of reference", r"terms of reference|termes de référence|términos de referencia"),
-    ("brief", r"(evaluation|learning) brief|résumé d['’]évaluation|note d['’]évaluation|resumen de (la )?evaluación"),
+    ("brief", r"(evaluation|learning) brief|résumé d['’]évaluation|note d['’]évaluation|brève d['’]évaluation|resumen de (la )?evaluación"),
     ("meta-evaluation", r"meta-?evaluation|méta-?évaluation|synthesis of evaluations|evaluation synthesis"),
     ("country programme", r"country (programme|program|strategic plan|portfolio) evaluation|"
                           r"évaluation (du|de) (programme|portefeuille) (de |du )?pays"),

@@ -39,10 +39,26 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.ingest.numbering import (
+    INLINE_LABEL,
+    MARKER,
+    SENTENCE_END,
+    STATUS,
+    answered_by,
+    cell_then_first_sub,
+    follows,
+    label_of,
+    marker,
+    parent_number,
+    path_number,
+    stated_status,
+    strip_label,
+    sub_number,
+)
 from assistant.ingest.restatements import merge_restatements
 from assistant.models import Block, Document, Record, RecordType, Section
 
-RECORDS_VERSION = 2  # bump when extraction changes: ingest re-extracts older documents (backfill.py)
+RECORDS_VERSION = 3  # bump when extraction changes: ingest re-extracts older documents (backfill.py)
 TYPE_OF: dict[str, RecordType] = {
     "lessons_learned": "lesson",
     "good_practices": "good_practice",
@@ -51,42 +67,15 @@ TYPE_OF: dict[str, RecordType] = {
 }
 UNNUMBERED_OK = {"lesson", "good_practice"}
 
-_SEP = r"\s*(?:\([^)]{1,60}\))?\s*(?:[:.)–—-]\s*|$)"
-_LABEL = re.compile(
-    r"^(?:\d{1,2}\s+)?(?:"
-    r"(?P<code>(?:LL|E?GP|LR)\s?-?\s?\d{1,2}(?:\.\d{1,2})?)"
-    r"|(?:(?:sub|key|main|evaluation|specific|strategic|operational)[\s-]*)*"
-    r"(?:recomm?[ae]ndations?|lessons?(?:\s+learn(?:ed|t))?|(?:good|best|promising|emerging)\s+practices?"
-    r"|le[cç]ons?(?:\s+apprises?)?|enseignements?|bonnes?\s+pratiques?)"
-    r"\s*(?:n[°o]\.?\s*|#\s*)?(?P<num>\d{1,2}(?:\.\d{1,2})*[a-z]?)"
-    r"|(?P<mr>management(?:'s)?\s+response|r[ée]ponse\s+de\s+la\s+(?:direction|gestion|administration))"
-    r")" + _SEP,
-    re.I,
-)
-_INLINE_LABEL = re.compile(r"(?<![Ee]valuation)(?<![Kk]ey)(?<![Mm]ain)\s(?=(?:Sub-)?[Rr]ecomm?[ae]ndations?\s+(?:n°\s*|#\s*)?\d{1,2}(?:\.\d{1,2})*\s*:)")
-_MARKER = re.compile(
-    r"^(?:(?P<num>\d{1,2})[.)]\s+(?=\S)"
-    r"|\((?P<paren>\d{1,2}|[a-z]|[ivx]{1,4})\)\s+"
-    r"|(?P<roman>(?:ii|iii|iv|vi{0,3}|ix|x))[.)]\s+"
-    r"|(?P<alpha>[a-z])[.)]\s+"
-    r"|(?P<bullet>[•▪●◦‣➢►■□✓✔*·]|[-–—](?=\s)|o(?=\s+[A-Z]))\s*)"
-)
-_STATUS = re.compile(
-    r"^[-–:\s]*(?P<status>partially\s+accept(?:ed)?|accept(?:ed)?|not\s+accept(?:ed)?|reject(?:ed)?|noted"
-    r"|partiellement\s+accept[ée]e?s?|accept[ée]e?s?|rejet[ée]e?s?|non\s+accept[ée]e?s?)\b\.?\s*(?:\([^)]{1,30}\))?\s*",
-    re.I,
-)
 _CELL = re.compile(
     r"^(?:(?:lead|support|responsib\w*(?: unit\(s\)| entit\w+)?|timeline|deadline|time ?frame|due date|priority(?: level)?"
     r"|status)\b[^:]{0,40}:|(?:first|second|third|fourth) quarter\s*\d{4}$|\d{1,3}$)",
     re.I,
 )
-_SUB_NUMBER = re.compile(r"^(?P<parent>\d{1,2})\.(?P<sub>\d{1,2})\.?\s+(?=\S)")
 _TOC = re.compile(r"(?:\.{4,}|…{2,}|_{4,})\s*\d{1,3}$")  # "5. Conclusion ......... 10"
 _CONTENTS = re.compile(r"(?i)\bcontents\b|\bsommaire\b|table des mati[eè]res|\.{4,}")
 _ASIDE = re.compile(r"\d{1,3}\s+[A-Z(\"“]|(?i:figure|fig\.|table|box|source|note)\s*\d*\s*[.:–-]")  # footnote, caption
 _LEAD_SEP = re.compile(r"\s*(?::|\s[–—-])\s+")
-_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]»”’'\"])[.!?](?=\s+[A-ZÀ-Ý(«“])")
 _ENDS = (".", "!", "?", ":", ";")
 MAX_TITLE = 200
 
@@ -111,23 +100,6 @@ class _Item:
         return "\n".join(p for p in self.parts if p)
 
 
-def label_of(text: str) -> tuple[str | None, str | None, int] | None:
-    """(kind, number as printed, end of the label) when `text` opens on a record label, else None.
-
-    kind is "code" (LL-1, GP2: kept whole), "word" (Recommendation 3 -> "3")
-    or "mr" (a management response, numbered by what it answers).
-    """
-    m = _LABEL.match(text.strip())
-    if not m:
-        return None
-    offset = len(text) - len(text.lstrip())
-    if m["code"]:
-        return "code", re.sub(r"\s+", "", m["code"]).upper(), m.end() + offset
-    if m["num"]:
-        return "word", m["num"], m.end() + offset
-    return "mr", None, m.end() + offset
-
-
 def _norm(text: str) -> str:
     return " ".join(text.split())
 
@@ -145,10 +117,10 @@ def paragraphs(blocks: Sequence[Block]) -> list[_Para]:
         text = _norm(block.text)
         if not text:
             continue
-        if out and not _MARKER.match(text) and not label_of(text):
+        if out and not MARKER.match(text) and not label_of(text):
             if (
                 len(out) >= 2 and single[-1] and len(out[-1].text) < 90 and _continues(out[-1].text, text)
-                and not out[-2].text.endswith(_ENDS) and not _MARKER.match(out[-1].text)
+                and not out[-2].text.endswith(_ENDS) and not MARKER.match(out[-1].text)
             ):  # "... renforce la cohésion" | footer | "communautaire et ..."
                 out.pop(), single.pop()
                 out[-1].text += " " + text
@@ -165,7 +137,7 @@ def paragraphs(blocks: Sequence[Block]) -> list[_Para]:
 
 def _split_inline(para: _Para) -> list[_Para]:
     """'... implementation Sub-recommendation 1.5: WFP's ...': a label a table layout ran into the text."""
-    pieces = _INLINE_LABEL.split(para.text)
+    pieces = INLINE_LABEL.split(para.text)
     return [_Para(piece.strip(), para.page) for piece in pieces if piece.strip()]
 
 
@@ -185,48 +157,17 @@ def _junk(text: str, template: set[str]) -> bool:
     return len(text) < 4 or bool(_CELL.match(text)) or _key(text) in template
 
 
-def _marker(text: str) -> tuple[str, str | None, int] | None:
-    """(style, number, end) of a list marker opening `text`."""
-    m = _MARKER.match(text)
-    if not m:
-        return None
-    for style in ("num", "paren", "roman", "alpha"):
-        if m[style]:
-            return style, m[style], m.end()
-    return "bullet", None, m.end()
-
-
 def lead(text: str) -> str | None:
     """The item's lead phrase: before an opening colon/dash, else its first sentence when more follow."""
-    if _MARKER.match(text):
+    if MARKER.match(text):
         return None  # a list of actions, not a lead
-    first = _SENTENCE_END.search(text)
+    first = SENTENCE_END.search(text)
     sep = _LEAD_SEP.search(text, 0, MAX_TITLE)
     if sep and (first is None or sep.start() < first.start()) and len(text[: sep.start()].split()) >= 2:
         return text[: sep.start()].strip(" *")
     if first and first.start() <= MAX_TITLE and len(text) > first.end() + 20:
         return text[: first.start()].strip()
     return None
-
-
-def _sub_number(text: str, parent: str | None) -> tuple[str, int] | None:
-    """("1.2", end) when `text` opens on a sub-item number of `parent` ("1.2 ...", "1.2. ...")."""
-    if not parent:
-        return None
-    m = _SUB_NUMBER.match(text)
-    if m and m["parent"] == parent:
-        return f"{m['parent']}.{m['sub']}", m.end()
-    return None
-
-
-def _follows(previous: str | None, number: str) -> bool:
-    """Sub-items count in order: N.1 opens under item N, N.(k+1) follows N.k; "1.6" out of the blue is text."""
-    parent, sub = number.split(".")
-    return (previous == parent and sub == "1") or previous == f"{parent}.{int(sub) - 1}"
-
-
-def _strip_label(text: str, end: int) -> str:
-    return re.sub(r"^\s*(?:\([^)]{1,30}\)\s*)?[:.–—-]?\s*", "", text[end:])
 
 
 def stamp(doc: Document, count: int) -> Document:
@@ -240,12 +181,15 @@ def extract_records(doc: Document, sections: Sequence[Section]) -> list[Record]:
     template = _template_keys(typed)
     items: list[_Item] = []
     answered: str | None = None  # the recommendation a response without a number answers
+    unanswered: list[str | None] = []  # the recommendations since the last response
     for section in typed:
         for item in _section_items(section, TYPE_OF[section.type], template):
             if item.type == "recommendation":
                 answered = item.number
-            elif item.type == "management_response" and item.number is None:
-                item.number = answered
+                unanswered.append(item.number)
+            elif item.type == "management_response":
+                item.number = answered_by(item.number or answered, unanswered)
+                unanswered = []
             items.append(item)
     records: list[Record] = []
     for item in items:
@@ -256,7 +200,8 @@ def extract_records(doc: Document, sections: Sequence[Section]) -> list[Record]:
             id="",
             type=item.type,
             number=item.number,
-            title=item.title or lead(" ".join(text.split())),
+            title=item.title or (item.type == "management_response" and stated_status(text)) \
+            or lead(" ".join(text.split())),
             text=text,
             doc_id=doc.doc_id,
             source=doc.source,
@@ -265,7 +210,7 @@ def extract_records(doc: Document, sections: Sequence[Section]) -> list[Record]:
             countries=list(doc.countries),
             year=doc.year,
             page=item.page,
-            parent=_parent(item.number),
+            parent=parent_number(item.number),
             section=item.section,
         ))
     ordinals: Counter[str] = Counter()
@@ -276,22 +221,6 @@ def extract_records(doc: Document, sections: Sequence[Section]) -> list[Record]:
     return out
 
 
-def _parent(number: str | None) -> str | None:
-    """A sub-item's parent: "1" for "1.1", "2.3" for "2.3.1"; None for a top-level or unnumbered item."""
-    if number and re.fullmatch(r"\d{1,2}(?:\.\d{1,2})+", number):
-        return number.rsplit(".", 1)[0]
-    return None
-
-
-def _path_number(path: Sequence[str]) -> str | None:
-    """The number of the nearest labelled heading above: what a management response answers."""
-    for heading in reversed(path):
-        found = label_of(heading)
-        if found and found[1]:
-            return found[1]
-    return None
-
-
 def _section_items(section: Section, rtype: RecordType, template: set[str]) -> list[_Item]:
     paras = paragraphs(section.blocks)
     path = section.path
@@ -299,35 +228,43 @@ def _section_items(section: Section, rtype: RecordType, template: set[str]) -> l
     items: list[_Item] = []
     if head:  # the whole section is one labelled record
         kind, number, _ = head
-        item = _Item(rtype, number if kind != "mr" else _path_number(path[:-1]), paras[0].page if paras else None, section.title)
+        item = _Item(rtype, number if kind != "mr" else path_number(path[:-1]), paras[0].page if paras else None, section.title)
         for para in paras:
             text = para.text
             found = label_of(text)
-            mark = _marker(text)
+            mark = marker(text)
             if found and not item.parts and (found[1] == number or found[0] == kind == "mr"):
-                text = _strip_label(text, found[2])
+                text = strip_label(text, found[2])
             elif found and found[0] == "mr" and item.type == "recommendation":
                 items.append(item)  # a matrix row: the response to this recommendation follows it
                 item = _Item("management_response", item.number, para.page, section.title)
-                text = _strip_label(text, found[2])
+                text = strip_label(text, found[2])
             elif found and found[0] != "mr" and found[1] and found[1] != number:
                 items.append(item)  # "Sub-recommendation 1.2: ..." inside "Recommendation 1"
                 item = _Item(rtype, found[1], para.page, section.title)
-                text = _strip_label(text, found[2])
+                text = strip_label(text, found[2])
             elif mark and mark[0] == "num" and number and item.type == "recommendation" and kind == "word":
                 items.append(item)  # "1. To devise ..." inside "Recommendation 5": sub-recommendation 5.1
                 item = _Item(rtype, f"{number}.{mark[1]}", para.page, section.title)
                 text = text[mark[2]:]
-            elif (sub := _sub_number(text, number)) and item.type == "recommendation" and kind == "word" \
-                    and _follows(item.number, sub[0]):
+            elif item.type == "recommendation" and kind == "word" and item.number == number \
+                    and not sub_number(text, number) and (run_in := cell_then_first_sub(text, number)):
+                item.parts.append(run_in[0])
+                items.append(item)  # "<cells> 4.1 Développer ..." inside "Recommandation 4": sub-item 4.1
+                item = _Item(rtype, f"{number}.1", para.page, section.title)
+                text = text[run_in[1]:]
+            elif (sub := sub_number(text, number)) and item.type == "recommendation" and kind == "word" \
+                    and follows(item.number, sub[0]):
                 items.append(item)  # "5.2 Organise ..." inside "Recommendation 5"
                 item = _Item(rtype, sub[0], para.page, section.title)
                 text = text[sub[1]:]
             if item.type == "management_response" and item.title is None and not item.parts:
-                status = _STATUS.match(text)  # before the template test: "Accepted" repeats
+                status = STATUS.match(text)  # before the template test: "Accepted" repeats
                 if status:
                     item.title = status["status"][:1].upper() + status["status"][1:]
-                    text = text[status.end():].strip()
+                    rest = text[status.end():].strip()
+                    if not rest[:1].islower():  # a label ("Accepted."), not "Partially accepted as some ..."
+                        text = rest
             if text and not _junk(text, template):
                 item.parts.append(text)
         items.append(item)
@@ -342,15 +279,15 @@ def _section_items(section: Section, rtype: RecordType, template: set[str]) -> l
         if _junk(text, template):
             continue
         top = current.number.split(".")[0] if current is not None and current.number else None
-        sub = _sub_number(text, top) if current is not None and rtype == "recommendation" else None
-        if current is not None and sub and _follows(current.number, sub[0]):
+        sub = sub_number(text, top) if current is not None and rtype == "recommendation" else None
+        if current is not None and sub and follows(current.number, sub[0]):
             current.parts.extend(loose)  # a sub-recommendation ("1.2 ...") under the open item 1
             loose = []
             items.append(current)
             current = _Item(rtype, sub[0], para.page, section.title, [text[sub[1]:]])
             continue
         found = label_of(text)
-        mark = _marker(text)
+        mark = marker(text)
         if found and found[0] != "mr" and (style in (None, "label")):
             style = "label"
             mark = ("label", found[1], found[2])
@@ -361,7 +298,7 @@ def _section_items(section: Section, rtype: RecordType, template: set[str]) -> l
                 current.parts.extend(loose)
                 items.append(current)
             loose = []
-            body = _strip_label(text, mark[2]) if style == "label" else text[mark[2]:]
+            body = strip_label(text, mark[2]) if style == "label" else text[mark[2]:]
             current = _Item(rtype, mark[1], para.page, section.title, [body])
             continue
         if current is None:

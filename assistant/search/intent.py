@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import re
 
+from assistant.index.snapshot import Marker
+from assistant.ingest.entities import find_places
+
 _TOPICS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"\b(?:recomm?[ae]nd\w*|suggest\w*|propos\w*|should|advis\w*|devrai\w*)\b", re.I),
      ("recommendations", "management_response")),
@@ -69,7 +72,7 @@ def list_intent(question: str) -> str | None:
 # ..."), so it counts only when no other kind is named.
 _KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("management response", re.compile(
-        r"\bmanagement(?:'s|’s)? (?:response|commit\w*|accept\w*|agree\w*|reject\w*|pledge\w*)"
+        r"\bmanagement(?:'s|’s)? (?:respon\w*|commit\w*|accept\w*|agree\w*|reject\w*|pledge\w*)"
         r"|\b(?:in|by) (?:its|their|the organi[sz]ation's) response to\b|\br[ée]ponse de la direction\b", re.I)),
     ("brief", re.compile(r"\b(?:evaluation|learning|policy) brief\b|\bthe brief\b|\b(?:note|résumé) d['’]évaluation\b",
                          re.I)),
@@ -89,8 +92,26 @@ def document_kinds(question: str) -> set[str]:
 
 # "How many people were interviewed" is answered by "interviews with 151 persons (69 female)".
 _QUANTITY_QUESTION = re.compile(
-    r"\b(?:how (?:many|much|big|large|long)|what (?:share|percentage|proportion|fraction|number|amount|size)"
+    r"\b(?:how (?:many|much|big|large|long|well funded)|what (?:share|percentage|proportion|fraction|number|amount|size)"
     r"|number of|combien|quel(?:le)? (?:part|pourcentage|montant|nombre))\b",
+    re.I,
+)
+# "What was the budget of ..." by "a budget of USD 6.8 million", not by "from 1 April 2022".
+_MONEY_QUESTION = re.compile(
+    r"\b(?:what|quel(?:le)?) (?:was|is|were|are|était|est|étaient) (?:the |le |la |l['’])?(?:[\w-]+ ){0,3}?"
+    r"(?:budget|cost|funding|value|amount|montant|coût|financement)\b"
+    r"|\bhow much (?:money|funding)\b|\bhow much did\b.*\b(?:cost|give|raise|spend|receive|contribute|pay)\b",
+    re.I,
+)
+MONEY = re.compile(
+    r"(?:USD|US\$|EUR|CHF|GBP|CAD|FCFA|XOF|\$|€|£)\s?\d"
+    r"|\d[\d,.\u00a0\u202f ]*\s?(?:million|billion|thousand|millions|milliards?|mille|m|bn|k)?\s?"
+    r"(?:USD|EUR|CHF|GBP|CAD|FCFA|XOF|dollars?|euros?|francs?)\b",
+    re.I,
+)
+# "Which countries did the programme cover?" by "implemented in Bangladesh, Cambodia, Japan and Viet Nam".
+_PLACE_QUESTION = re.compile(
+    r"\b(?:which|what|in which) (?:countr(?:y|ies)|regions?)\b|^\W*where\b|\b(?:quels?|quelles?|dans quels?) pays\b",
     re.I,
 )
 _TIME_QUESTION = re.compile(r"^\W*(?:when|quand)\b|\b(?:what|which) (?:year|month|date|day)|\bby when\b", re.I)
@@ -112,10 +133,55 @@ DATE = re.compile(
 )
 
 
-def answer_pattern(question: str) -> re.Pattern[str] | None:
-    """What a sentence answering the question has in it (a quantity, a date), if the question says."""
+class _Places:
+    """Countries and regions, in any of the three languages' spellings (ingest/entities.py): a name list,
+    not a regular expression, as a pattern of a thousand names would be slow."""
+
+    pattern = "<places>"
+
+    def search(self, text: str) -> bool:
+        return bool(find_places(text))
+
+
+PLACE = _Places()
+
+
+def answer_pattern(question: str) -> Marker | None:
+    """What a sentence answering the question has in it (a sum of money, a quantity, a date, a place), if the
+    question says."""
+    if _MONEY_QUESTION.search(question):
+        return MONEY
     if _QUANTITY_QUESTION.search(question):
         return QUANTITY
     if _TIME_QUESTION.search(question):
         return DATE
+    if _PLACE_QUESTION.search(question):
+        return PLACE
     return None
+
+
+# The words a list question is made of, beyond its topic ("what were the main recommendations of the ...").
+LIST_WORDS = frozenset(
+    """main key major important principal overall identified made given formulated proposed drawn learned learnt
+    learning recommend recommends recommendation recommendations recommended suggest suggested advise advised
+    lesson lessons good best practice practices management
+    response responses respond responded accept accepted partially reject rejected
+    evaluation evaluations evaluator evaluators report reports project projects programme
+    programmes program list give show tell summarise summarize please all any
+    quelles quels quel quelle principales principaux recommandation recommandations lecon lecons apprises tirees
+    enseignement enseignements bonne bonnes pratique pratiques reponse reponses direction""".split()
+)
+
+
+_CONCLUDE = re.compile(r"\b(?:conclu\w*)\b", re.I)
+_RECOMMEND = re.compile(r"\brecomm?[ae]nd(?:ed|s)?\b", re.I)
+
+
+def asked_parts(question: str) -> set[str]:
+    """The parts of a report a question asks for by name, or by "recommend" and "conclude": what it must have."""
+    parts = {kind} if _LIST.search(question) and (kind := list_intent(question)) else set()
+    if _RECOMMEND.search(question):
+        parts.add("recommendations")
+    if _CONCLUDE.search(question):
+        parts.add("conclusions")
+    return parts

@@ -28,6 +28,7 @@ __all__ = [
     "INTENT_BONUS",
     "KIND_BONUS",
     "KIND_NEAR",
+    "NAMED_BONUS",
     "WEIGHTS",
     "fuse",
     "hybrid",
@@ -46,6 +47,9 @@ KIND_BONUS = 0.6
 KIND_NEAR = 10
 FAMILY_OVERLAP = 0.5  # titles sharing this share of their words (Jaccard) are one family
 CRITERION_BONUS = 0.2  # a passage tagged with the DAC criterion the question names, in either language
+# A passage of the evaluation the question names ("... for the ILO evaluation?"): another report's
+# passage on the same topic is not the answer (focus.report_family).
+NAMED_BONUS = 0.3
 
 Score = TypeVar("Score", float, np.ndarray)
 
@@ -56,8 +60,13 @@ def hybrid(dense: Score, lexical: Score, best_lexical: float) -> Score:
 
 
 def fuse(pool: dict[str, Candidate], question: str, focus_dense: dict[str, float],
-         focus_best: dict[str, float]) -> list[Candidate]:
-    """Every candidate's fused score, best first (ties in id order, the same every run)."""
+         focus_best: dict[str, float], named_title: str = "", named_docs: frozenset[str] = frozenset()
+         ) -> list[Candidate]:
+    """Every candidate's fused score, best first (ties in id order, the same every run).
+
+    A document kind the question names ("according to the final evaluation") is sought in the family of
+    the report it names (`named_title`), else of the best passages. A passage of that report's evaluation
+    (`named_docs`) scores NAMED_BONUS more."""
     top_lexical = max((c.lexical_score or 0.0 for c in pool.values()), default=0.0) or 1.0
     wanted_types = section_types(question)
     named = set(detect_criteria(question, heading=True))
@@ -69,11 +78,12 @@ def fuse(pool: dict[str, Candidate], question: str, focus_dense: dict[str, float
             + FOCUS_WEIGHTS["sentence"] * focus_best.get(cand.chunk_id, 0.0)
             + (INTENT_BONUS if cand.meta.get("section_type") in wanted_types else 0.0)
             + (CRITERION_BONUS if named.intersection(cand.meta.get("criteria") or ()) else 0.0)
+            + (NAMED_BONUS if cand.meta.get("doc_id") in named_docs else 0.0)
         )
     ranked = sorted(pool.values(), key=lambda c: (-c.fused, c.chunk_id))
     wanted_kinds = document_kinds(question)
     if wanted_kinds:
-        related = same_family(ranked, KIND_NEAR)
+        related = same_family(ranked, KIND_NEAR, named_title)
         for cand in ranked:
             if cand.meta.get("kind") in wanted_kinds and cand.meta.get("title", "") in related:
                 cand.fused += KIND_BONUS
@@ -86,14 +96,14 @@ def _title_words(title: str) -> frozenset[str]:
     return frozenset(raw_tokens(title))
 
 
-def same_family(ranked: list[Candidate], near: int) -> set[str]:
-    """Titles of the documents the best `near` passages come from, and of their kin.
+def same_family(ranked: list[Candidate], near: int, seed_title: str = "") -> set[str]:
+    """Titles of `seed_title`'s document, or else of those the best `near` passages come from, and of their kin.
 
     A report, its brief and its management response carry nearly the same
     title ("Final Evaluation of/for the EU-IOM Joint Initiative ..."): titles
     sharing at least FAMILY_OVERLAP of their words (Jaccard) are one family.
     """
-    seeds = {_title_words(c.meta.get("title", "")) for c in ranked[:near]}
+    seeds = {_title_words(seed_title)} if seed_title else {_title_words(c.meta.get("title", "")) for c in ranked[:near]}
 
     def kin(words: frozenset[str]) -> bool:
         return any(len(words & seed) >= FAMILY_OVERLAP * max(1, len(words | seed)) for seed in seeds)

@@ -22,7 +22,7 @@ from assistant.index.store import Store
 from assistant.models import Passage
 from assistant.search.candidates import Candidate, to_passage
 from assistant.search.dedupe import collapse_duplicates
-from assistant.search.focus import focus_query, leading_report
+from assistant.search.focus import focus_query, leading_report, named_family
 from assistant.search.gate import FairGate, single_threaded_blas
 from assistant.search.intent import answer_pattern
 from assistant.search.lexical import bm25_scores, top_k
@@ -43,6 +43,8 @@ class _Query:
     lexical: list[tuple[str, float]]
     vector: np.ndarray
     focus_vector: np.ndarray
+    named_title: str = ""  # the title of the report the question names, when it names one (focus.py)
+    named_docs: frozenset[str] = frozenset()  # that report's evaluation: it, its brief, its response
 
 
 class Retriever:
@@ -66,6 +68,13 @@ class Retriever:
             ranked = collapse_duplicates(self._rank(prepared, parsed), keep=k)
             return [to_passage(c) for c in ranked[:k]]
 
+    def question_vector(self, query: str, filters: Filters | None = None) -> np.ndarray:
+        """The question and its focused form (focus.py), averaged: sentences are picked for what the question
+        asks of its report, not for the report's name ("the ILO evaluation" is in every sentence of it)."""
+        q = self._prepare(check_query(query, 1), filters or Filters())
+        both = q.vector + q.focus_vector
+        return both / (float(np.linalg.norm(both)) or 1.0)
+
     def _prepare(self, query: str, filters: Filters, n: int = CANDIDATES, block: bool = True) -> _Query:
         """BM25 scores, then the question and its focused form embedded in one batch.
 
@@ -76,9 +85,12 @@ class Retriever:
         ranked = top_k(bm25, n)
         ids = self.snapshot.ids  # after scoring: it rebuilds a stale copy first
         lexical = [(ids[row], score) for row, score in ranked]
-        focus = focus_query(query, self.snapshot, leading_report(self.snapshot, ranked)) if ranked else query
+        lead = leading_report(self.snapshot, ranked) if ranked else ""
+        focus = focus_query(query, self.snapshot, lead) if lead else query
         vector, focus_vector = self.embedder.embed_queries([query, focus], block=block)
-        return _Query(query, bm25, lexical, vector, focus_vector)
+        family = frozenset(named_family(query, self.snapshot, lead, focus != query)) if lead else frozenset()
+        named = self.snapshot.title_of(lead) if focus != query else ""
+        return _Query(query, bm25, lexical, vector, focus_vector, named, family)
 
     def _rank(self, q: _Query, filters: Filters, n: int = CANDIDATES) -> list[Candidate]:
         """Dense, lexical and sentence candidates with their fused score, best first."""
@@ -112,4 +124,4 @@ class Retriever:
         for rank, (chunk_id, score) in enumerate(sorted(best.items(), key=lambda kv: -kv[1])):
             if chunk_id in pool:
                 pool[chunk_id].sentence_rank, pool[chunk_id].sentence_score = rank, score
-        return fuse(pool, q.text, snapshot.dense(list(pool), q.focus_vector), focus_best)
+        return fuse(pool, q.text, snapshot.dense(list(pool), q.focus_vector), focus_best, q.named_title, q.named_docs)

@@ -1,0 +1,143 @@
+"""How a report marks and numbers its items: labels ("Recommendation 3:", "LL-2"), list markers,
+sub-item numbers, what a management response answers and the status it states."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+__all__ = ["INLINE_LABEL", "MARKER", "SENTENCE_END", "STATUS", "answered_by", "cell_then_first_sub", "follows",
+           "label_of", "marker", "parent_number", "path_number", "stated_status", "strip_label", "sub_number"]
+
+SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]»”’'\"])[.!?](?=\s+[A-ZÀ-Ý(«“])")
+
+_SEP = r"\s*(?:\([^)]{1,60}\))?\s*(?:[:.)–—-]\s*|$)"
+
+
+_LABEL = re.compile(
+    r"^(?:\d{1,2}\s+)?(?:"
+    r"(?P<code>(?:LL|E?GP|LR)\s?-?\s?\d{1,2}(?:\.\d{1,2})?)"
+    r"|(?:(?:sub|key|main|evaluation|specific|strategic|operational)[\s-]*)*"
+    r"(?:recomm?[ae]ndations?|lessons?(?:\s+learn(?:ed|t))?|(?:good|best|promising|emerging)\s+practices?"
+    r"|le[cç]ons?(?:\s+apprises?)?|enseignements?|bonnes?\s+pratiques?)"
+    r"\s*(?:n[°o]\.?\s*|#\s*)?(?P<num>\d{1,2}(?:\.\d{1,2})*[a-z]?)"
+    r"|(?P<mr>management(?:'s)?\s+response|r[ée]ponse\s+de\s+la\s+(?:direction|gestion|administration))"
+    r")" + _SEP,
+    re.I,
+)
+
+
+INLINE_LABEL = re.compile(r"(?<![Ee]valuation)(?<![Kk]ey)(?<![Mm]ain)\s(?=(?:Sub-)?[Rr]ecomm?[ae]ndations?\s+(?:n°\s*|#\s*)?\d{1,2}(?:\.\d{1,2})*\s*:)")
+
+
+MARKER = re.compile(
+    r"^(?:(?P<num>\d{1,2})[.)]\s+(?=\S)"
+    r"|\((?P<paren>\d{1,2}|[a-z]|[ivx]{1,4})\)\s+"
+    r"|(?P<roman>(?:ii|iii|iv|vi{0,3}|ix|x))[.)]\s+"
+    r"|(?P<alpha>[a-z])[.)]\s+"
+    r"|(?P<bullet>[•▪●◦‣➢►■□✓✔*·]|[-–—](?=\s)|o(?=\s+[A-Z]))\s*)"
+)
+
+
+STATUS = re.compile(
+    r"^[-–:\s]*(?P<status>partially\s+accept(?:ed)?|accept(?:ed)?|not\s+accept(?:ed)?|reject(?:ed)?|noted"
+    r"|partiellement\s+accept[ée]e?s?|accept[ée]e?s?|rejet[ée]e?s?|non\s+accept[ée]e?s?)\b\.?\s*(?:\([^)]{1,30}\))?\s*",
+    re.I,
+)
+
+
+_SUB_NUMBER = re.compile(r"^(?P<parent>\d{1,2})\.(?P<sub>\d{1,2})\.?\s+(?=\S)")
+
+
+def label_of(text: str) -> tuple[str | None, str | None, int] | None:
+    """(kind, number as printed, end of the label) when `text` opens on a record label, else None.
+
+    kind is "code" (LL-1, GP2: kept whole), "word" (Recommendation 3 -> "3")
+    or "mr" (a management response, numbered by what it answers).
+    """
+    m = _LABEL.match(text.strip())
+    if not m:
+        return None
+    offset = len(text) - len(text.lstrip())
+    if m["code"]:
+        return "code", re.sub(r"\s+", "", m["code"]).upper(), m.end() + offset
+    if m["num"]:
+        return "word", m["num"], m.end() + offset
+    return "mr", None, m.end() + offset
+
+
+def marker(text: str) -> tuple[str, str | None, int] | None:
+    """(style, number, end) of a list marker opening `text`."""
+    m = MARKER.match(text)
+    if not m:
+        return None
+    for style in ("num", "paren", "roman", "alpha"):
+        if m[style]:
+            return style, m[style], m.end()
+    return "bullet", None, m.end()
+
+
+def sub_number(text: str, parent: str | None) -> tuple[str, int] | None:
+    """("1.2", end) when `text` opens on a sub-item number of `parent` ("1.2 ...", "1.2. ...")."""
+    if not parent:
+        return None
+    m = _SUB_NUMBER.match(text)
+    if m and m["parent"] == parent:
+        return f"{m['parent']}.{m['sub']}", m.end()
+    return None
+
+
+def cell_then_first_sub(text: str, parent: str | None) -> tuple[str, int] | None:
+    """(cells, start of "N.1") when a table's cells ran into the line that opens sub-item N.1
+    ("Élevé Pendant la phase de formulation 4.1 Développer ..."): the cells stay with item N."""
+    if not parent:
+        return None
+    m = re.search(rf"(?<=\S)\s+{re.escape(parent)}\.1\.?\s+(?=[A-ZÀ-Ý])", text)
+    return (text[:m.start()], m.end()) if m else None
+
+
+def follows(previous: str | None, number: str) -> bool:
+    """Sub-items count in order: N.1 opens under item N, N.(k+1) follows N.k; "1.6" out of the blue is text."""
+    parent, sub = number.split(".")
+    return (previous == parent and sub == "1") or previous == f"{parent}.{int(sub) - 1}"
+
+
+def strip_label(text: str, end: int) -> str:
+    return re.sub(r"^\s*(?:\([^)]{1,30}\)\s*)?[:.–—-]?\s*", "", text[end:])
+
+
+def answered_by(number: str | None, unanswered: list[str | None]) -> str | None:
+    """What a response answers: the recommendation it follows, or that one's parent when the response
+    follows several of the parent's sub-recommendations (one response to 5.1 and 5.2 answers 5)."""
+    parent = parent_number(number)
+    if parent and sum(1 for n in unanswered if parent_number(n) == parent) >= 2:
+        return parent
+    return number
+
+
+_STATED = re.compile(r"\b(partially accepted|not accepted|accepted|rejected|partiellement acceptée?s?"
+                     r"|acceptée?s?|rejetée?s?)\b", re.I)
+
+
+def stated_status(text: str) -> str | None:
+    """A response's status said in its opening sentence ("This recommendation is rejected because ..."),
+    when no label gives it."""
+    first = SENTENCE_END.split(text, maxsplit=1)[0][:160]
+    found = _STATED.search(first)
+    return found.group(1)[:1].upper() + found.group(1)[1:].lower() if found else None
+
+
+def parent_number(number: str | None) -> str | None:
+    """A sub-item's parent: "1" for "1.1", "2.3" for "2.3.1"; None for a top-level or unnumbered item."""
+    if number and re.fullmatch(r"\d{1,2}(?:\.\d{1,2})+", number):
+        return number.rsplit(".", 1)[0]
+    return None
+
+
+def path_number(path: Sequence[str]) -> str | None:
+    """The number of the nearest labelled heading above: what a management response answers."""
+    for heading in reversed(path):
+        found = label_of(heading)
+        if found and found[1]:
+            return found[1]
+    return None
