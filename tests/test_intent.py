@@ -1,6 +1,15 @@
 import pytest
 
-from assistant.search.intent import DATE, QUANTITY, answer_pattern, document_kinds, list_intent, section_types
+from assistant.search.intent import (
+    DATE,
+    MONEY,
+    PLACE,
+    QUANTITY,
+    answer_pattern,
+    document_kinds,
+    list_intent,
+    section_types,
+)
 
 
 @pytest.mark.parametrize(
@@ -37,7 +46,9 @@ def test_list_intent_needs_a_plural(question, kind):
     "question, pattern",
     [
         ("How many people were interviewed for the evaluation?", QUANTITY),
-        ("How much money did the JI-HoA start with?", QUANTITY),
+        ("How much money did the JI-HoA start with?", MONEY),
+        ("What was the budget of the ILO value chains programme?", MONEY),
+        ("Which countries did the ILO programme cover?", PLACE),
         ("What share of its indicators had the programme met?", QUANTITY),
         ("When was the policy approved?", DATE),
         ("From which month should teams start producing guides?", DATE),

@@ -203,6 +203,21 @@ def test_a_part_the_named_report_does_not_have_is_refused(indexed):
     assert answered.found and answered.citations
 
 
+def test_short_questions_are_answered_from_the_report_they_name(indexed):
+    """As people type them: the report named loosely. The first sentence holds the answer and is the
+    ILO summary's own, not another report's sentence citing "ILO (2021)"."""
+    assistant, _ = indexed
+    ilo = "ilo_responsible_value_chains_asia_final_evaluation_2024_summary.txt"
+    for question, expected in (
+        ("How many people were interviewed for the ILO evaluation?", "151 persons"),
+        ("What was the budget of the ILO value chains programme?", "6.8 million"),
+    ):
+        answer = assistant.ask(question)
+        assert answer.found and answer.citations[0].source == ilo, (question, answer.citations[:1])
+        first = answer.text.split("[1]")[0]
+        assert expected in first, (question, answer.text)
+
+
 def test_follow_up_keeps_the_subject(indexed):
     assistant, _ = indexed
     history = ["How many people were interviewed for the ILO evaluation of responsible value chains in Asia?"]

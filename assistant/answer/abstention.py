@@ -110,7 +110,7 @@ def missing_part(question: str, snapshot: Snapshot) -> str:
         return ""
     named, words = naming
     outline = snapshot.outline()
-    family_ids = sorted(report_family(snapshot, words))
+    family_ids = sorted(report_family(snapshot, words) | {named})  # the named report, even where its words weigh 0
     family = [outline[doc_id] for doc_id in family_ids]
     title = outline[named].title or "the report the question names"
     if "management response" in document_kinds(question) and not any(

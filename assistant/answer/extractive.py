@@ -48,7 +48,8 @@ class ExtractiveAnswerer:
         self.records = records
 
     def score_sentences(self, question: str, qvec: np.ndarray, passages: list[Passage]) -> list[Scored]:
-        """Every sentence of the passages, scored against the question."""
+        """Every sentence of the passages, scored against the question (`qvec`: one vector, or the rows of
+        `Retriever.question_vectors`: ranked by the last, matched by any)."""
         sentences = self.snapshot.sentences([p.chunk_id for p in passages])
         weights = {forms: self.snapshot.term_weight(forms) for forms in query_terms(question)}
         total = sum(weights.values()) or 1.0
@@ -67,9 +68,10 @@ class ExtractiveAnswerer:
                 text = p.text[start:end]
                 terms = set(doc_tokens(text, p.metadata.get("language")))
                 overlap = sum(w for forms, w in terms_weight.items() if forms & terms) / total
-                similarity = float(vec @ qvec)
+                sims = np.atleast_1d(qvec @ vec)  # one row per question vector (Retriever.question_vectors)
+                similarity, ranking = float(sims.max()), float(sims[-1])
                 bonus = ANSWER_BONUS if wanted is not None and wanted.search(text) else 0.0
-                out.append(Scored(p, start, end, similarity + 0.5 * overlap + prior + bonus, similarity, vec))
+                out.append(Scored(p, start, end, ranking + 0.5 * overlap + prior + bonus, similarity, vec))
         return out
 
     def stream(self, question: str, qvec: np.ndarray, passages: list[Passage]) -> Iterator[str | Answer]:

@@ -68,12 +68,13 @@ class Retriever:
             ranked = collapse_duplicates(self._rank(prepared, parsed), keep=k)
             return [to_passage(c) for c in ranked[:k]]
 
-    def question_vector(self, query: str, filters: Filters | None = None) -> np.ndarray:
-        """The question and its focused form (focus.py), averaged: sentences are picked for what the question
-        asks of its report, not for the report's name ("the ILO evaluation" is in every sentence of it)."""
+    def question_vectors(self, query: str, filters: Filters | None = None) -> np.ndarray:
+        """Two rows: the question, and the mean of it and its focused form (focus.py). Sentences are ranked by
+        the second, for what the question asks of its report rather than the report's name ("the ILO
+        evaluation" is in every sentence of it); whether any sentence matches at all is judged by either."""
         q = self._prepare(check_query(query, 1), filters or Filters())
         both = q.vector + q.focus_vector
-        return both / (float(np.linalg.norm(both)) or 1.0)
+        return np.stack([q.vector, both / (float(np.linalg.norm(both)) or 1.0)])
 
     def _prepare(self, query: str, filters: Filters, n: int = CANDIDATES, block: bool = True) -> _Query:
         """BM25 scores, then the question and its focused form embedded in one batch.
