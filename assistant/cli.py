@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--json", action="store_true")
 
+    sub.add_parser("mcp", parents=[common], help="serve the MCP tools (search, ask, lessons, documents) over stdio")
+
     p = sub.add_parser("serve", parents=[common], help="run the HTTP API (/api) and the web app (/)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
@@ -228,6 +230,20 @@ def _where(p) -> str:
 SERVE_SETTINGS = ("api_keys_file", "upload_max_mb")
 
 
+def _print_sign_in(settings, host: str, port: int) -> None:
+    """Local-first, as Jupyter: the person who started the server gets a link that opens the writes."""
+    from urllib.parse import quote
+
+    from assistant.security import ensure_local_key, local_key_path
+
+    key = ensure_local_key(settings)
+    where = f"[{host.strip('[]')}]" if ":" in host else host
+    print(f"To upload, delete or re-index from the web app, open this sign-in link:\n"
+          f"    http://{where}:{port}/signin?key={quote(key, safe='')}\n"
+          f"(the key is kept owner-only in {local_key_path(settings)}; API clients send it as X-API-Key)",
+          file=sys.stderr, flush=True)
+
+
 def _serve(assistant, args) -> int:
     """Refuses to expose an unkeyed server beyond this machine unless told to."""
     from assistant.security import is_loopback, keys_configured
@@ -239,6 +255,8 @@ def _serve(assistant, args) -> int:
             return 2
         print(f"\033[31mWARNING: serving on {args.host} with no API key: anyone who can reach it can read "
               "every indexed document (uploads and deletes stay refused).\033[0m", file=sys.stderr)
+    if is_loopback(args.host) and not keys_configured(assistant.settings) and assistant.settings.local_key:
+        _print_sign_in(assistant.settings, args.host, args.port)
     import torch
     import uvicorn
 
@@ -252,6 +270,14 @@ def _serve(assistant, args) -> int:
     return 0
 
 
+def _mcp(assistant, args) -> int:
+    """stdout carries the protocol: everything else this process says goes to stderr."""
+    from assistant.serve.mcp import run_stdio
+
+    run_stdio(assistant)
+    return 0
+
+
 COMMANDS = {
     "ingest": _ingest,
     "documents": _documents,
@@ -260,4 +286,5 @@ COMMANDS = {
     "ask": _ask,
     "lessons": _lessons,
     "serve": _serve,
+    "mcp": _mcp,
 }

@@ -73,6 +73,7 @@ class Settings:
     llm_model: str = ""
     api_keys: str = ""
     api_keys_file: str = ""
+    local_key: bool = True  # `serve` on loopback with no key: make an owner-only key and print a sign-in link
     upload_max_mb: int = 50
     cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser; empty: same origin only
     extra: dict = field(default_factory=dict)
@@ -123,6 +124,12 @@ class Limits:
 
 def _coerce(type_name, raw: str, name: str):
     type_name = str(type_name)
+    if type_name == "bool":
+        if raw.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{PREFIX}{name.upper()}={raw!r}: use true or false")
     try:
         if "int" in type_name:
             return int(raw)

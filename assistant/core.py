@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from assistant.answer.base import Answerer
+from assistant.answer.card import build_card, card_answer, summary_request
+from assistant.answer.evidence import Evidence, EvidenceError, PageImage, PassageView
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm import LLMAnswerer, make_chat_model
-from assistant.answer.streaming import answer_events
+from assistant.answer.streaming import answer_events, fixed_events
 from assistant.config import Settings
 from assistant.embed.embedder import Embedder
+from assistant.errors import ConversationError
+from assistant.index.conversation_export import to_markdown
+from assistant.index.conversations import LOCAL_OWNER, Conversation, ConversationStore, ConversationSummary, make_turn
 from assistant.index.feedback import FeedbackLog
 from assistant.index.filters import Filters
 from assistant.index.snapshot import Snapshot
@@ -25,10 +30,11 @@ from assistant.index.store import Store
 from assistant.ingest import uploads
 from assistant.ingest.pipeline import ingest
 from assistant.ingest.uploads import add_upload
-from assistant.models import Answer, Document, IngestReport, Passage, Progress, Record, StreamEvent
+from assistant.models import Answer, Document, IngestReport, Passage, Progress, Record, ReportCard, StreamEvent
 from assistant.search.followup import contextualize
-from assistant.search.intent import list_intent
+from assistant.search.intent import document_kinds, list_intent
 from assistant.search.query import check_query
+from assistant.search.ranking import kin_titles
 from assistant.search.records import RecordIndex
 from assistant.search.retriever import Retriever
 
@@ -58,6 +64,7 @@ class Assistant:
         chat_model = chat_model if chat_model is not None else make_chat_model(self.settings)
         self.answerer: Answerer = LLMAnswerer(chat_model, extractive) if chat_model is not None else extractive
         self._write_lock = threading.Lock()
+        self._evidence = Evidence(self.store)
 
     def ingest(
         self,
@@ -84,6 +91,24 @@ class Assistant:
 
     def document(self, doc_id: str) -> Document | None:
         return self.store.document(self._resolve(doc_id))
+
+    def page_image(self, doc_id: str, page: int, chunk_id: str | None = None,
+                   sentences: Sequence[str] = ()) -> PageImage:
+        """Page `page` (1-based) of a PDF document as PNG, with the cited `sentences` of passage
+        `chunk_id` marked (without sentences: the passage's text on that page), so a reader sees
+        where it says that. Raises `EvidenceError` (a ValueError, `status` 404, 409, 415 or 422)."""
+        return self._evidence.page_image(self._evidence_doc(doc_id), page, chunk_id, sentences)
+
+    def passage_view(self, doc_id: str, chunk_id: str, sentences: Sequence[str] = ()) -> PassageView:
+        """Passage `chunk_id` within its section's text, the cited `sentences` as character spans:
+        the evidence of formats without pages. Raises `EvidenceError` like `page_image`."""
+        return self._evidence.passage_view(self._evidence_doc(doc_id), chunk_id, sentences)
+
+    def _evidence_doc(self, doc_id: str) -> Document:
+        doc = self.document(doc_id)
+        if doc is None:
+            raise EvidenceError(f"no indexed document {doc_id!r}", 404)
+        return doc
 
     def remove(self, doc_id: str) -> bool:
         """Delete a document (by id, unique id prefix or file name) and its chunks.
@@ -118,6 +143,48 @@ class Assistant:
         if getattr(self, "_feedback", None) is None:
             self._feedback = FeedbackLog(self.settings.index_dir)
         return self._feedback
+
+    # Saved conversations (SQLite beside the index). `owner` scopes every call: an API
+    # key's fingerprint (`conversations.owner_for`) or "local"; another owner's is not found.
+
+    def conversations(self, owner: str = LOCAL_OWNER) -> list[ConversationSummary]:
+        """The owner's saved conversations, most recently updated first."""
+        return self._conversation_store().list(owner)
+
+    def conversation(self, conversation_id: str, owner: str = LOCAL_OWNER) -> Conversation | None:
+        """A saved conversation with its turns; None when the owner has none by that id."""
+        return self._conversation_store().get(conversation_id, owner)
+
+    def start_conversation(self, question: str | None = None, answer: Answer | dict | None = None,
+                           owner: str = LOCAL_OWNER, title: str | None = None,
+                           filters: dict | None = None) -> Conversation:
+        """A new conversation, with a first turn when `answer` is given; titled by its first question unless `title`."""
+        if question and answer is None:
+            raise ConversationError("a first turn needs its answer as well as its question")
+        turn = make_turn(question or "", answer, filters) if answer is not None else None
+        return self._conversation_store().create(owner, title=title, turn=turn)
+
+    def add_turn(self, conversation_id: str, question: str, answer: Answer | dict, owner: str = LOCAL_OWNER,
+                 filters: dict | None = None) -> ConversationSummary | None:
+        """Save a question and its answer at the end of a conversation; None when the owner has none by that id."""
+        return self._conversation_store().append(conversation_id, owner, make_turn(question, answer, filters))
+
+    def rename_conversation(self, conversation_id: str, title: str,
+                            owner: str = LOCAL_OWNER) -> ConversationSummary | None:
+        return self._conversation_store().rename(conversation_id, owner, title)
+
+    def delete_conversation(self, conversation_id: str, owner: str = LOCAL_OWNER) -> bool:
+        return self._conversation_store().delete(conversation_id, owner)
+
+    def export_markdown(self, conversation_id: str, owner: str = LOCAL_OWNER) -> str | None:
+        """The conversation as Markdown: questions, answers, and each citation written out."""
+        conversation = self.conversation(conversation_id, owner)
+        return to_markdown(conversation) if conversation is not None else None
+
+    def _conversation_store(self) -> ConversationStore:
+        if getattr(self, "_conversations", None) is None:
+            self._conversations = ConversationStore(self.settings.index_dir)
+        return self._conversations
 
     def add_file(self, filename: str, data: bytes, cancel: threading.Event | None = None) -> IngestReport:
         """Index an uploaded file and save it under `<corpus>/uploads/`.
@@ -192,9 +259,13 @@ class Assistant:
         query = contextualize(question, history)
 
         def events() -> Iterator[StreamEvent]:
+            summarised = self._summarised(question, parsed)
+            if summarised:  # "summarise the X evaluation": its report card
+                yield from fixed_events(card_answer(question, self.card(summarised), self.snapshot))
+                return
             passages = self._passages_for(question, query, k, parsed)
             retrieved = time.perf_counter()
-            qvec = self.retriever.question_vector(query, parsed)
+            qvec = self.retriever.question_vectors(query, parsed)
             for event in answer_events(self.answerer, query, qvec, passages):
                 if event["event"] == "answer":
                     answer = event["answer"]
@@ -208,6 +279,32 @@ class Assistant:
                 yield event
 
         return events()
+
+    def card(self, doc_id: str) -> ReportCard:
+        """One report at a glance (answer/card.py): facts, summary, findings per criterion, records, kin."""
+        resolved = self._resolve(doc_id)
+        doc = self.store.document(resolved)
+        if doc is None:
+            raise KeyError(f"no document {doc_id!r}")
+        records = self._records.search(None, filters={"doc_id": resolved}, k=500)
+        return build_card(doc, self.snapshot, records, self.store.documents())
+
+    def _summarised(self, question: str, filters: Filters) -> str | None:
+        """The document a "summarise the X evaluation" question means: the best match for X, its full report
+        rather than its brief or response unless the question names those."""
+        named = summary_request(question)
+        if named is None:
+            return None
+        found = self.retriever.search(named, k=10, filters=filters)
+        if not found:
+            return None
+        first = found[0]
+        kind = first.metadata.get("kind", "other")
+        if kind in ("brief", "management response") and not document_kinds(question) & {"brief", "management response"}:
+            fuller = [p for p in found if p.metadata.get("kind") not in ("brief", "management response")
+                      and kin_titles(p.title, first.title)]
+            first = fuller[0] if fuller else first
+        return first.doc_id
 
     def _passages_for(self, question: str, query: str, k: int, filters: Filters) -> list[Passage]:
         """A list question ("what were the recommendations") searches that section type first."""

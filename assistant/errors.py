@@ -10,6 +10,7 @@ from pathlib import Path
 
 __all__ = [
     "Cancelled",
+    "ConversationError",
     "FeedbackError",
     "FilterError",
     "KeyConfigError",
@@ -56,6 +57,10 @@ class UploadError(ValueError):
 
 class FeedbackError(ValueError):
     """A vote we cannot store; the message says why."""
+
+
+class ConversationError(ValueError):
+    """A conversation or turn we cannot store; the message says why."""
 
 
 class KeyConfigError(ValueError):

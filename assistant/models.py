@@ -252,6 +252,35 @@ class Record(BaseModel):
     score: float = 0.0
 
 
+class Finding(BaseModel):
+    """What a report found on one DAC criterion: its own sentence, cited, and the rating it gives, if any."""
+
+    criterion: str
+    sentence: str
+    rating: str | None = None  # as printed: "quite satisfactory", "relatively high"
+    citation: Passage
+
+
+class RelatedDocument(BaseModel):
+    """A report's kin in the library: its brief, its management response, the full report of a summary."""
+
+    doc_id: str
+    title: str
+    kind: str = "other"
+    year: int | None = None
+
+
+class ReportCard(BaseModel):
+    """One evaluation at a glance: its facts, summary opening, findings per criterion and records."""
+
+    document: Document
+    summary: str = ""
+    summary_citation: Passage | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    records: dict[str, list[Record]] = Field(default_factory=dict)  # by type, in RECORD_TYPES order
+    related: list[RelatedDocument] = Field(default_factory=list)
+
+
 class DeltaEvent(TypedDict):
     """A piece of an answer as it is produced; the pieces join to the answer's text."""
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from assistant.models import Answer, Document, IngestReport, Passage, Progress, Record, StreamEvent
+from assistant.models import Answer, Document, IngestReport, Passage, Progress, Record, ReportCard, StreamEvent
 
 __all__ = ["Service"]
 
@@ -37,6 +37,10 @@ class Service(Protocol):
         ...
 
     def document(self, doc_id: str) -> Document | None:
+        ...
+
+    def card(self, doc_id: str) -> ReportCard:
+        """One report at a glance: facts, summary, findings per DAC criterion, records; KeyError when unknown."""
         ...
 
     def ingest(self, paths: Iterable[str | Path] | None = None, prune: bool = False,

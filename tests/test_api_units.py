@@ -237,14 +237,17 @@ def test_serve_on_a_public_host_needs_a_key_or_insecure(monkeypatch, tmp_path, c
     assert status == 0 and calls[0] == {"torch_threads": 1}
     assert calls[1]["host"] == "0.0.0.0" and calls[1]["port"] == 8123
     assert "\033[31mWARNING" in err and "no API key" in err
+    assert not (tmp_path / "index" / "local.key").exists() and "signin" not in err  # beyond loopback: no local key
 
     keys = tmp_path / "keys"
     keys.write_text("a-team-key-0123456789\n")
     status, calls = _serve(monkeypatch, tmp_path, "--host", "0.0.0.0", "--api-keys-file", str(keys))
     assert status == 0 and calls and "WARNING" not in capsys.readouterr().err
 
-    status, calls = _serve(monkeypatch, tmp_path)  # loopback: no key needed
+    status, calls = _serve(monkeypatch, tmp_path)  # loopback: no key needed, and a sign-in link for writes
     assert status == 0 and calls[1]["host"] == "127.0.0.1" and calls[1]["port"] == 7860
+    key = (tmp_path / "index" / "local.key").read_text().strip()
+    assert f"http://127.0.0.1:7860/signin?key={key}" in capsys.readouterr().err
 
 
 def test_file_links_are_plain_without_keys_and_signed_with_them():

@@ -20,7 +20,7 @@ MAX_LINES = 400
 # `__init__` is the public surface: nothing inside the project imports it.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("assistant.config", "assistant.models", "assistant.errors", "assistant.files",
-     "assistant.security", "assistant.export", "assistant.service"),
+     "assistant.security", "assistant.sessions", "assistant.export", "assistant.service"),
     ("assistant.embed",),
     ("assistant.index",),
     ("assistant.ingest",),

@@ -102,3 +102,60 @@ def test_api_errors_are_short_json(keyed):
     assert many.status_code == 422 and time.monotonic() - started < 2 and len(many.content) < 2000
     listed = client.get("/api/lessons", params=[("source", f"s{i}") for i in range(150)], headers=auth)
     assert listed.status_code == 422 and "at most 100" in listed.json()["detail"]
+
+
+# --- the local key: `serve` on loopback with no key configured ---------------------
+
+
+def test_the_local_key_is_owner_only_kept_and_opens_writes_only(tmp_path):
+    from assistant import security
+    from assistant.config import Settings
+    from assistant.errors import KeyConfigError
+
+    settings = Settings(index_dir=tmp_path / "index")
+    assert security.local_key(settings) is None  # none made yet: writes refused as before
+    assert security.refusal(settings, None, write=True)[0] == 403
+    key = security.ensure_local_key(settings)
+    path = security.local_key_path(settings)
+    assert path.stat().st_mode & 0o777 == 0o600 and len(key) >= security.MIN_KEY_CHARS
+    assert security.ensure_local_key(settings) == key  # kept across restarts
+    assert security.refusal(settings, key, write=True) is None
+    assert security.refusal(settings, None, write=False) is None  # reads stay open on this machine
+    refused = security.refusal(settings, "not-the-local-key-0123456789", write=True)
+    assert refused[0] == 403 and "sign-in link" in refused[1]
+    # With keys configured the local key opens nothing.
+    keyed = settings.with_(api_keys="a-team-key-0123456789")
+    assert security.refusal(keyed, key, write=True)[0] == 401
+    assert security.refusal(keyed, key, write=False)[0] == 401
+    # Switched off, it is not honoured.
+    assert security.refusal(settings.with_(local_key=False), key, write=True)[0] == 403
+    # A key file others can read is not trusted, and `serve` says so rather than using it.
+    path.chmod(0o644)
+    assert security.local_key(settings) is None
+    assert security.refusal(settings, key, write=True)[0] == 403
+    with pytest.raises(KeyConfigError, match="owner-only"):
+        security.ensure_local_key(settings)
+
+
+def test_the_sign_in_link_signs_in_with_the_local_key(tmp_path):
+    from assistant import security, sessions
+
+    assistant = Assistant(index_dir=tmp_path / "index", corpus_dir=tmp_path)
+    with TestClient(create_app(assistant, ui=False), follow_redirects=False) as client:
+        assert client.get("/signin?key=anything-0123456789").status_code != 303  # no local key: no sign-in at all
+        key = security.ensure_local_key(assistant.settings)
+        assert client.get("/").status_code == 307  # reads need no sign-in
+        started = time.monotonic()
+        wrong = client.get("/signin?key=not-the-key-0123456789")
+        assert wrong.status_code == 401 and time.monotonic() - started >= 0.9 and "ea_session" not in wrong.cookies
+        signed = client.get(f"/signin?key={key}&next=/somewhere")
+        assert signed.status_code == 303 and signed.headers["location"] == "/somewhere"
+        cookie = signed.cookies["ea_session"]
+        assert key not in cookie and sessions.session_key(assistant.settings, cookie) == key
+        # Deleting the key file ends the session: a new key is a new owner.
+        security.local_key_path(assistant.settings).unlink()
+        assert sessions.session_key(assistant.settings, cookie) is None
+        # The API takes the local key as any key for writes.
+        key = security.ensure_local_key(assistant.settings)
+        assert client.delete("/api/documents/nothing-here").status_code == 403
+        assert client.delete("/api/documents/nothing-here", headers={"X-API-Key": key}).status_code == 404

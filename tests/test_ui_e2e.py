@@ -91,13 +91,12 @@ def _serving(base: Path, env: dict, common: list[str], headers: dict | None = No
             proc.wait()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A real server over a fresh index of three sample documents; yields (base url, index dir)."""
-    base = tmp_path_factory.mktemp("ui-e2e")
+def indexed_site(base: Path, docs: tuple[str, ...]) -> tuple[dict, list[str]]:
+    """Sample documents copied to `base/corpus` and ingested into `base/index` by the CLI;
+    returns the environment (no keys, nothing phoning home) and the serve arguments."""
     corpus, index = base / "corpus", base / "index"
     corpus.mkdir()
-    for name in DOCS:
+    for name in docs:
         shutil.copy(CORPUS / name, corpus / name)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
     env.pop("ASSISTANT_API_KEYS", None)
@@ -107,8 +106,16 @@ def server(tmp_path_factory):
         [sys.executable, "-m", "assistant", "ingest", *common, str(corpus)],
         cwd=ROOT, env=env, check=True, capture_output=True, timeout=300,
     )
+    return env, common
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real server over a fresh index of three sample documents; yields (base url, index dir)."""
+    base = tmp_path_factory.mktemp("ui-e2e")
+    env, common = indexed_site(base, DOCS)
     with _serving(base, env, common) as url:
-        yield url, index
+        yield url, base / "index"
 
 
 @pytest.fixture(scope="module")
@@ -278,11 +285,75 @@ def test_library_lists_documents_with_sections(page):
     detail = page.locator("#ea-lib-detail .ea-sections")
     detail.wait_for()
     assert "recommendations" in detail.inner_text()
-    # No keys configured on this server: writes are refused, as over HTTP, and the page says why.
+    # No keys configured: `serve` made a local key, so the buttons are there (no key field to fill),
+    # but a browser that has not opened the sign-in link is refused, as a client without the key is over HTTP.
     assert page.locator("#ea-lib-key").count() == 0 or not page.locator("#ea-lib-key").is_visible()
-    assert "none is configured on the server" in page.locator("#ea-lib-closed").inner_text()
-    assert page.locator("#ea-lib-upload").is_disabled() and page.locator("#ea-lib-remove").is_disabled()
+    assert page.locator("#ea-lib-closed").count() == 0
+    page.click("#ea-lib-reindex")
+    page.get_by_text("open the sign-in link").first.wait_for()
+    assert "3 documents" in page.locator("#ea-lib-summary").inner_text()
     shot(page, "05-library")
+
+
+def test_the_report_card_shows_the_recommendations_and_the_dac_findings(page):
+    page.get_by_role("tab", name="Library").click()
+    page.wait_for_function("() => document.querySelector('#ea-lib-summary').innerText.includes('3 documents')")
+    rows = page.locator("#ea-lib-table .virtual-row")
+    titles = [rows.nth(i).locator(".body-cell").first.inner_text() for i in range(rows.count())]
+    rows.nth(next(i for i, t in enumerate(titles) if ILO_TITLE in t)).locator(".body-cell").first.click()
+    card = page.locator("#ea-lib-detail .ea-card", has_text=ILO_TITLE)
+    card.wait_for()  # the card shown before (another row's) is replaced
+    assert card.locator(".ea-card-records[data-type=recommendation] li").count() == 10
+    criteria = {card.locator(".ea-finding").nth(i).get_attribute("data-criterion")
+                for i in range(card.locator(".ea-finding").count())}
+    assert {"relevance", "coherence", "effectiveness", "efficiency", "impact", "sustainability"} <= criteria
+    rating = card.locator(".ea-finding[data-criterion=effectiveness] .ea-rating").inner_text()
+    assert rating == "quite satisfactory"
+    shot(page, "05a-report-card")
+
+
+LOCAL_UPLOAD = "iom_haiti_dr_binational_dialogue_management_response_2025.pdf"
+
+
+def test_local_user_signs_in_by_link_uploads_a_pdf_and_asks_about_it(server, browser):
+    url, index = server
+    key_file = index / "local.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600, "the local key must be owner-only"
+    key = key_file.read_text().strip()
+    # Any other client still needs the key: the API refuses a write without it, and with a wrong one.
+    import urllib.error
+    import urllib.request
+
+    for headers in ({}, {"X-API-Key": "not-the-local-key-0123456789"}):
+        request = urllib.request.Request(f"{url}/api/documents/nonexistent", method="DELETE", headers=headers)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 403
+    context, page = new_page(browser)
+    try:
+        page.goto(f"{url}/signin?key={key}")  # the link `serve` printed
+        page.wait_for_selector("#ea-question textarea")
+        assert "key=" not in page.url, "the key must not stay in the address bar"
+        page.get_by_role("tab", name="Library").click()
+        page.wait_for_function("() => document.querySelector('#ea-lib-summary').innerText.includes('3 documents')")
+        page.locator("#ea-lib-files input[type=file]").set_input_files(str(CORPUS / LOCAL_UPLOAD))
+        page.click("#ea-lib-upload")
+        page.locator("#ea-lib-status").get_by_text("1 added").wait_for(timeout=180_000)
+        page.wait_for_function("() => document.querySelector('#ea-lib-summary').innerText.includes('4 documents')")
+        page.get_by_role("tab", name="Chat").click()
+        ask(page, "What did the management response of the Haiti binational dialogue evaluation say?")
+        titles = page.locator("#ea-chat .ea-source .ea-title").all_inner_texts()
+        assert titles and any("Haiti" in t or "binational" in t.lower() for t in titles[:3]), titles
+        shot(page, "05b-local-upload-asked")
+        # Leave the library as the other tests expect it.
+        page.get_by_role("tab", name="Library").click()
+        page.click("#ea-lib-remove-pick input")
+        page.get_by_role("option").filter(has_text="Ha").first.click()
+        page.click("#ea-lib-remove")
+        page.locator("#ea-lib-status").get_by_text("Deleted").wait_for()
+        page.wait_for_function("() => document.querySelector('#ea-lib-summary').innerText.includes('3 documents')")
+    finally:
+        context.close()
 
 
 # --- a server with an API key: sign in, upload, delete ---------------------------
@@ -334,11 +405,13 @@ def test_upload_needs_the_key_then_indexes_and_deletes(keyed_server, browser):
         page.get_by_role("tab", name="Library").click()
         page.wait_for_function("() => document.querySelector('#ea-lib-summary').innerText.includes('0 documents')")
         page.locator("#ea-lib-files input[type=file]").set_input_files(str(upload))
-        # Without the key in the key field the upload is refused, and nothing is indexed.
+        # A wrong key typed in the key field is refused, and nothing is indexed ...
+        page.fill("#ea-lib-key input", "not-the-key-0123456789")
         page.click("#ea-lib-upload")
         page.get_by_text("type a valid API key").first.wait_for()
         assert "0 documents" in page.locator("#ea-lib-summary").inner_text()
-        page.fill("#ea-lib-key input", KEY)
+        # ... while with the field empty the signed-in session carries the key: no need to type it again.
+        page.fill("#ea-lib-key input", "")
         page.click("#ea-lib-upload")
         page.locator("#ea-lib-status").get_by_text("1 added").wait_for()
         page.wait_for_function("() => document.querySelector('#ea-lib-summary').innerText.includes('1 document ')")
@@ -352,7 +425,6 @@ def test_upload_needs_the_key_then_indexes_and_deletes(keyed_server, browser):
         page.keyboard.press("Escape")
         page.get_by_role("tab", name="Library").click()
         page.wait_for_function("() => document.querySelector('#ea-lib-summary').innerText.includes('1 document ')")
-        page.fill("#ea-lib-key input", KEY)
         title = page.locator("#ea-lib-table .virtual-row").first.locator(".body-cell").first.inner_text().strip()
         choose(page, "ea-lib-remove-pick", f"{title} (2022)")
         page.click("#ea-lib-remove")

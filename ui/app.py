@@ -57,11 +57,21 @@ CSS = """
 .ea-notice { font-size: 0.85em; color: #b45309; margin-top: 4px; }
 .ea-pending { opacity: 0.85; }
 .ea-hint { color: var(--body-text-color-subdued); font-size: 0.9em; padding: 6px 2px; }
+#ea-conv-list .wrap { max-height: 260px; overflow-y: auto; flex-direction: column; flex-wrap: nowrap; }
+#ea-conv-list label { width: 100%; font-size: 0.88em; }
 #ea-l-table, #ea-lib-table { --font-mono: var(--font); }
 #ea-l-table .body-cell, #ea-lib-table .body-cell, #ea-l-table th, #ea-lib-table th { font-family: var(--font) !important; font-size: 13px; }
 .ea-sections { width: 100%; border-collapse: collapse; margin-top: 8px; font-size: 0.9em; }
 .ea-sections td:last-child { white-space: nowrap; }
 .ea-sections th, .ea-sections td { text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--border-color-primary); }
+.ea-card { border: 1px solid var(--border-color-primary); border-left: 4px solid #10b981; border-radius: 8px;
+  padding: 10px 14px; margin: 8px 0; font-size: 14px; line-height: 1.5; }
+.ea-card h3 { margin: 0 0 2px 0; font-size: 1.05em; } .ea-card h4 { margin: 10px 0 4px 0; font-size: 0.95em; }
+.ea-card-findings { width: 100%; border-collapse: collapse; }
+.ea-card-findings th, .ea-card-findings td { text-align: left; vertical-align: top; padding: 3px 6px;
+  border-bottom: 1px solid var(--border-color-primary); }
+.ea-card-findings th { white-space: nowrap; } .ea-rating { font-style: italic; white-space: nowrap; }
+.ea-card-records { margin: 0; padding-left: 1.4em; } .ea-card-cite { font-size: 0.85em; }
 """
 
 HEAD_STYLE = f"<style>{CSS}</style>"

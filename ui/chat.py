@@ -18,6 +18,8 @@ from assistant.export import export_jsonl
 from assistant.models import Answer
 
 from .choices import Choices, build_filters, describe_filters
+from .conversations import ConversationPanel
+from .evidence import evidence_panel
 from .exports import export_folder
 from .render import answer_html, error_html, streaming_html
 
@@ -82,6 +84,7 @@ def respond(assistant, question: str, turns: list[dict], *filter_values) -> Iter
         "question": question,
         "html": reply_html(final, filters, assistant.documents() if filters else [], anchor, assistant.settings),
         "answer": final.model_dump(),
+        "filters": filters,  # saved with the turn (ui/conversations.py), to show its scope when reopened
     }
     yield gr.skip(), to_messages(turns), turns
 
@@ -144,6 +147,7 @@ def build_chat_tab(assistant, choices: Choices) -> list[tuple[str, gr.Dropdown]]
                 )
                 send = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ea-ask")
             gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Example questions")
+            evidence_panel()  # "View on page" on the source cards opens it
         with gr.Column(scale=1, min_width=260, elem_classes=["ea-side"]):
             gr.Markdown("### Filters\nRestrict answers to part of the library.")
             org = gr.Dropdown(choices.organisations, label="Organisation", multiselect=True, elem_id="ea-f-org")
@@ -162,6 +166,8 @@ def build_chat_tab(assistant, choices: Choices) -> list[tuple[str, gr.Dropdown]]
                 size="sm",
                 elem_id="ea-feedback-export",
             )
+            conversations = ConversationPanel(assistant, lambda answer, f, anchor: reply_html(
+                answer, f, assistant.documents() if f else [], anchor, assistant.settings), to_messages)
             clear = gr.Button("New conversation", size="sm")
 
     filters = [org, country, year_from, year_to, kind, doc]
@@ -169,10 +175,11 @@ def build_chat_tab(assistant, choices: Choices) -> list[tuple[str, gr.Dropdown]]
     def _respond(q, t, *values):
         yield from respond(assistant, q, t, *values)
 
-    for trigger in (send.click, question.submit):
-        trigger(_respond, [question, turns, *filters], [question, chatbot, turns])
+    answered = [trigger(_respond, [question, turns, *filters], [question, chatbot, turns])
+                for trigger in (send.click, question.submit)]
     reset.click(lambda: [None] * len(filters), None, filters)
     clear.click(lambda: ([], []), None, [chatbot, turns])
+    conversations.wire(chatbot, turns, answered, clear)
 
     def _like(t: list[dict], data: gr.LikeData):
         return record_feedback(assistant, t, data)

@@ -4,9 +4,10 @@ Upload goes through `Assistant.add_file` (which checks size, type and name),
 delete through `Assistant.remove`, re-index through `Assistant.ingest(prune=
 True)`. Who may write is decided by the rule the HTTP API applies,
 `assistant.security.refusal(settings, key, write=True)`: writes need a
-configured API key, typed in the key field; with no key configured they
-are refused here as they are over HTTP, so the page is never a way round
-the API's policy.
+configured API key, typed in the key field or carried by the browser's
+sign-in session (which is how the local key of `serve` opens them); with no
+key at all they are refused here as they are over HTTP, so the page is
+never a way round the API's policy.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Any
 
 import gradio as gr
 
-from assistant import security
+from assistant import security, sessions
 from assistant.models import Document, IngestReport
 
+from .card import card_html
 from .choices import doc_label
 from .render import file_url
 
@@ -38,12 +40,26 @@ UI_REASONS = {
 }
 
 
+LOCAL_REASON = "open the sign-in link that `eval-assistant serve` printed when it started, then try again"
+
+
 def write_refusal(assistant, key: str | None) -> str | None:
     """Why a write with this key is refused (the API's rule), or None."""
     refused = security.refusal(assistant.settings, (key or "").strip() or None, write=True)
     if not refused:
         return None
+    if refused[0] == 403 and security.local_key(assistant.settings):
+        return LOCAL_REASON
     return UI_REASONS.get(refused[0], refused[1])
+
+
+def request_key(assistant, typed: str | None, request: gr.Request | None) -> str | None:
+    """The key a write from the page carries: the one typed, else the browser's signed-in session's."""
+    if typed and typed.strip():
+        return typed.strip()
+    cookies = getattr(request, "cookies", None) if request is not None else None
+    cookie = cookies.get(sessions.COOKIE) if cookies else None
+    return sessions.session_key(assistant.settings, cookie)
 
 
 def check_key(assistant, key: str | None) -> None:
@@ -169,7 +185,8 @@ def _n(count: int, noun: str) -> str:
 def build_library_tab(demo: gr.Blocks, assistant) -> None:
     docs_state = gr.State([])
     needs_key = security.keys_configured(assistant.settings)
-    closed = write_refusal(assistant, None) if not needs_key else None  # no key can open it
+    # Switched off only when no key can open it: none configured and no local key to sign in with.
+    closed = write_refusal(assistant, None) if not needs_key and not security.local_key(assistant.settings) else None
     summary = gr.Markdown("", elem_id="ea-lib-summary")
     table = gr.Dataframe(
         headers=HEADERS,
@@ -191,7 +208,7 @@ def build_library_tab(demo: gr.Blocks, assistant) -> None:
                 label="API key",
                 type="password",
                 visible=needs_key,
-                info="Needed to upload, delete or re-index.",
+                info="Needed to upload, delete or re-index, unless this browser is signed in.",
                 elem_id="ea-lib-key",
             )
             files = gr.File(
@@ -235,22 +252,28 @@ def build_library_tab(demo: gr.Blocks, assistant) -> None:
 
         return run
 
-    def do_upload(key_value, paths, progress=gr.Progress()):
+    def do_upload(key_value, paths, request: gr.Request, progress=gr.Progress()):
+        key_value = request_key(assistant, key_value, request)
         return guarded(upload_files)(assistant, key_value, paths, progress), None
 
-    def do_remove(key_value, doc_id):
-        return guarded(remove_document)(assistant, key_value, doc_id)
+    def do_remove(key_value, doc_id, request: gr.Request):
+        return guarded(remove_document)(assistant, request_key(assistant, key_value, request), doc_id)
 
-    def do_reindex(key_value, progress=gr.Progress()):
+    def do_reindex(key_value, request: gr.Request, progress=gr.Progress()):
         progress(0, desc="Re-indexing the corpus folder")
-        return guarded(reindex_corpus)(assistant, key_value)
+        return guarded(reindex_corpus)(assistant, request_key(assistant, key_value, request))
 
     def pick(documents: list[Document], evt: gr.SelectData):
         row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         if row is None or row >= len(documents):
             return gr.skip()
         d = documents[row]
-        return document_html(d if isinstance(d, Document) else Document.model_validate(d), assistant.settings)
+        d = d if isinstance(d, Document) else Document.model_validate(d)
+        try:
+            card = card_html(assistant.card(d.doc_id), assistant.settings)
+        except KeyError:  # removed since the table was drawn
+            card = ""
+        return card + document_html(d, assistant.settings)
 
     upload.click(do_upload, [key, files], [status, files]).then(refresh, None, listing)
     remove.click(do_remove, [key, remove_pick], [status]).then(refresh, None, listing)

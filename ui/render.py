@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Iterable
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from assistant import security
 from assistant.models import Answer, Passage
@@ -25,6 +26,7 @@ _BULLET = re.compile(r"^\s*(?:[-*•]\s+)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
+_URL_SENTENCES, _URL_SENTENCE_CHARS = 4, 1000  # an evidence link stays well under servers' URL limits
 
 
 def file_url(doc_id: str, page: int | None = None, settings=None) -> str:
@@ -37,6 +39,25 @@ def file_url(doc_id: str, page: int | None = None, settings=None) -> str:
         return security.file_link(settings, doc_id, int(page) if page else None)
     url = f"/api/documents/{quote(doc_id, safe='')}/file"
     return f"{url}#page={int(page)}" if page else url
+
+
+def evidence_url(p: Passage, sentences: Iterable[str] = (), settings=None) -> str:
+    """What "View on page" opens (ui/evidence.py shows it in a panel): a PDF's page as an image
+    with the cited sentences marked, else the passage within its section as JSON.
+
+    The sentences ride in the query, so the few longest are cut; with API
+    keys configured it carries the file link's signature (a browser sends no key).
+    """
+    doc = quote(p.doc_id, safe="")
+    if p.page and p.source.lower().endswith(".pdf"):
+        path, query = f"/api/documents/{doc}/pages/{int(p.page)}.png", [("highlight", p.chunk_id)]
+    else:
+        path, query = f"/api/documents/{doc}/passages/{quote(p.chunk_id, safe='')}", []
+    query += [("sentence", s[:_URL_SENTENCE_CHARS]) for s in list(sentences)[:_URL_SENTENCES]]
+    if settings is not None and security.keys_configured(settings):
+        expires = int(time.time()) + security.LINK_TTL_SECONDS
+        query += [("exp", str(expires)), ("sig", security.file_signature(settings, p.doc_id, expires))]
+    return f"{path}?{urlencode(query)}" if query else path
 
 
 def cited_sentences(text: str) -> dict[int, list[str]]:
@@ -159,6 +180,8 @@ def source_card(n: int, p: Passage, sentences: list[str], anchor: str = "", sett
         f'<blockquote class="ea-passage">{highlight(_tidy(p.text), sentences)}</blockquote>'
         f"{also_html}"
         f'<a class="ea-open" href="{file_url(p.doc_id, p.page, settings)}" target="_blank" rel="noopener">{link_label}</a>'
+        f'<a class="ea-view" href="{html.escape(evidence_url(p, sentences, settings))}" target="_blank" '
+        f'rel="noopener">View on page</a>'
         "</div>"
     )
 

@@ -30,6 +30,13 @@ def pieces(text: str) -> list[str]:
     return out
 
 
+def fixed_events(answer: Answer) -> Iterator[StreamEvent]:
+    """A ready answer as the same events: its pieces, then the answer."""
+    for piece in pieces(answer.text):
+        yield DeltaEvent(event="delta", text=piece)
+    yield AnswerEvent(event="answer", answer=answer)
+
+
 def answer_events(answerer: Answerer, question: str, qvec: np.ndarray, passages: list[Passage]) -> Iterator[StreamEvent]:
     """`delta` pieces, then one `answer` event with the checked `Answer`."""
     streamed = False

@@ -28,6 +28,7 @@ from assistant.models import (
     Passage,
     Progress,
     Record,
+    ReportCard,
     StreamEvent,
 )
 from assistant.serve.schemas import AskResponse, SearchResponse
@@ -108,6 +109,12 @@ class Client:
         if response.status_code == 404:
             return None
         return Document.model_validate(_checked(response))
+
+    def card(self, doc_id: str) -> ReportCard:
+        response = self._http.get(f"/api/documents/{_segment(doc_id)}/card")
+        if response.status_code == 404:
+            raise KeyError(f"no document {doc_id!r}")
+        return ReportCard.model_validate(_checked(response))
 
     def remove(self, doc_id: str) -> bool:
         response = self._http.delete(f"/api/documents/{_segment(doc_id)}")

@@ -248,6 +248,12 @@ class Snapshot:
         self.refresh()
         return list(self._by_doc)
 
+    def chunks_of(self, doc_id: str) -> list[str]:
+        """A document's chunk ids in reading order."""
+        self.refresh()
+        rows = sorted(self._by_doc.get(doc_id, []), key=lambda i: self.metas[i].get("index", 0))
+        return [self.ids[i] for i in rows]
+
     def title_of(self, doc_id: str) -> str:
         rows = self._by_doc.get(doc_id)
         return self.metas[rows[0]].get("title", "") if rows else ""

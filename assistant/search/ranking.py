@@ -32,6 +32,7 @@ __all__ = [
     "WEIGHTS",
     "fuse",
     "hybrid",
+    "kin_titles",
     "same_family",
 ]
 
@@ -94,6 +95,12 @@ def fuse(pool: dict[str, Candidate], question: str, focus_dense: dict[str, float
 @lru_cache(maxsize=4096)
 def _title_words(title: str) -> frozenset[str]:
     return frozenset(raw_tokens(title))
+
+
+def kin_titles(a: str, b: str) -> bool:
+    """Two documents of one evaluation: a report and its brief or response share half their title words."""
+    wa, wb = _title_words(a), _title_words(b)
+    return bool(wa and wb) and len(wa & wb) >= FAMILY_OVERLAP * len(wa | wb)
 
 
 def same_family(ranked: list[Candidate], near: int, seed_title: str = "") -> set[str]:

@@ -25,6 +25,8 @@ from assistant import security
 from assistant.config import Settings, version
 from assistant.core import Assistant
 from assistant.errors import Cancelled, UploadError
+from assistant.serve.conversations import conversations_router
+from assistant.serve.mcp import McpHttp
 from assistant.serve.routes import router
 from assistant.serve.signin import SignInGate
 
@@ -46,12 +48,14 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     started = time.perf_counter()
     warming = threading.Thread(target=_warm, args=(assistant,), name="warm-up", daemon=True)
     warming.start()
+    mcp_http = McpHttp(assistant, settings)  # the MCP tools at /mcp (serve/mcp.py), served while the app runs
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await run_in_threadpool(warming.join)
         log.info("ready %.1f s after create_app", time.perf_counter() - started)
-        yield
+        async with mcp_http.running():
+            yield
 
     app = _Server(
         title="Evaluation Assistant API",
@@ -72,8 +76,10 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     # then stands aside (it lets any localhost origin in, with credentials).
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=bool(origins),
-                       allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "X-API-Key", "Content-Type"])
+                       allow_methods=["GET", "POST", "PATCH", "DELETE"], allow_headers=["Authorization", "X-API-Key", "Content-Type"])
     app.include_router(router(assistant, settings), prefix="/api")
+    app.include_router(conversations_router(assistant, settings), prefix="/api")
+    app.router.routes.append(mcp_http.route())
     _docs(app)
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)

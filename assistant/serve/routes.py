@@ -17,21 +17,22 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Security, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant import security
+from assistant.answer.evidence import EvidenceError, PassageView
 from assistant.config import Settings, version
 from assistant.core import Assistant
 from assistant.errors import UploadError, WouldBlock
 from assistant.index.feedback import FeedbackEntry
-from assistant.models import Document, IngestReport, Record, RecordType, StreamEvent, content_id
+from assistant.models import Document, IngestReport, Record, RecordType, ReportCard, StreamEvent, content_id
 from assistant.serve.schemas import (
     AskRequest,
     AskResponse,
@@ -47,6 +48,7 @@ from assistant.serve.schemas import (
 __all__ = ["MULTIPART_OVERHEAD", "router"]
 
 log = logging.getLogger("eval_assistant.api")
+T = TypeVar("T")
 
 MEDIA_TYPES = {
     "pdf": "application/pdf",
@@ -140,6 +142,13 @@ def router(assistant: Assistant, settings: Settings) -> APIRouter:
     def document(doc_id: str) -> Document:
         return _known(assistant, doc_id)
 
+    @r.get("/documents/{doc_id}/card", response_model=ReportCard, dependencies=read,
+           responses={**ERRORS, 404: {"model": ErrorBody}}, tags=["documents"])
+    def document_card(doc_id: str) -> ReportCard:
+        """One report at a glance: facts, summary opening, findings per DAC criterion, records, kin; all cited."""
+        doc = _known(assistant, doc_id)
+        return assistant.card(doc.doc_id)
+
     @r.get("/documents/{doc_id}/file", tags=["documents"],
            responses={**ERRORS, 404: {"model": ErrorBody}, 409: {"model": ErrorBody},
                       200: {"description": "The original file, inline (a PDF opens at `#page=N`)."}})
@@ -158,6 +167,46 @@ def router(assistant: Assistant, settings: Settings) -> APIRouter:
         headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
         return FileResponse(path, media_type=MEDIA_TYPES.get(doc.format, "application/octet-stream"),
                             filename=doc.source, content_disposition_type="inline", headers=headers)
+
+    # Evidence views: the same key rule as the file, whose signed link opens them too (they show that file).
+    @r.get("/documents/{doc_id}/pages/{page}.png", tags=["documents"], response_class=Response,
+           responses={**ERRORS, 404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 415: {"model": ErrorBody},
+                      200: {"content": {"image/png": {}}, "description": "The page with the cited text marked; "
+                            "headers `X-Page-Count`, `X-Highlights` (boxes drawn) and `X-Highlight-Top` "
+                            "(how far down the first one is, 0-1)."}})
+    def page_image(
+        doc_id: str,
+        page: int,
+        highlight: str | None = Query(None, max_length=200, description="chunk id of the cited passage"),
+        sentence: list[str] | None = Query(None, description="cited sentence(s) to mark (default: the passage)"),
+        key: str | None = Depends(presented),
+        exp: int | None = Query(None, description="expiry of a signed file link"),
+        sig: str | None = Query(None, description="signature of a signed file link"),
+    ) -> Response:
+        if not security.valid_file_link(settings, doc_id, exp, sig):
+            _raise(security.refusal(settings, key, write=False))
+        doc = _known(assistant, doc_id)
+        image = _evidence(assistant.page_image, doc.doc_id, page, highlight, sentence or ())
+        headers = {"X-Page-Count": str(image.pages), "X-Highlights": str(len(image.boxes)),
+                   "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
+        if image.mark_top is not None:
+            headers["X-Highlight-Top"] = f"{image.mark_top:.4f}"
+        return Response(image.png, media_type="image/png", headers=headers)
+
+    @r.get("/documents/{doc_id}/passages/{chunk_id}", response_model=PassageView, tags=["documents"],
+           responses={**ERRORS, 404: {"model": ErrorBody}})
+    def passage_view(
+        doc_id: str,
+        chunk_id: str,
+        sentence: list[str] | None = Query(None, description="cited sentence(s) to mark (default: the passage)"),
+        key: str | None = Depends(presented),
+        exp: int | None = Query(None, description="expiry of a signed file link"),
+        sig: str | None = Query(None, description="signature of a signed file link"),
+    ) -> PassageView:
+        if not security.valid_file_link(settings, doc_id, exp, sig):
+            _raise(security.refusal(settings, key, write=False))
+        doc = _known(assistant, doc_id)
+        return _evidence(assistant.passage_view, doc.doc_id, chunk_id, sentence or ())
 
     @r.post("/documents", response_model=IngestReport, dependencies=write, tags=["documents"],
             max_body_size=settings.upload_max_mb * 1024 * 1024 + MULTIPART_OVERHEAD,
@@ -222,6 +271,14 @@ def _raise(refused: tuple[int, str] | None) -> None:
     if refused:
         status, detail = refused
         raise HTTPException(status, detail, headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)
+
+
+def _evidence(method: Callable[..., T], *args: Any) -> T:
+    """An evidence view, its refusal as the HTTP status it names (404 page or passage, 409, 415 not a PDF)."""
+    try:
+        return method(*args)
+    except EvidenceError as exc:
+        raise HTTPException(exc.status, str(exc)) from None
 
 
 def _known(assistant, doc_id: str) -> Document:

@@ -12,11 +12,7 @@ library: no Gradio page, no configuration, no document list.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import html
-import secrets
-import time
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, quote
 
@@ -24,62 +20,36 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from assistant import security
+from assistant import security, sessions
 from assistant.config import Settings
+from assistant.sessions import COOKIE, SESSION_SECONDS
 
 __all__ = ["COOKIE", "SignInGate"]
 
-COOKIE = "ea_session"
-SESSION_SECONDS = 12 * 3600  # a working day; then sign in again
 FAILED_SIGN_IN_DELAY = 1.0  # seconds a wrong key waits: guessing costs time
 _OPEN = ("/api/", "/signin", "/signout")  # the API checks keys itself; the sign-in pages need none
 
 
-def _fingerprint(key: str) -> str:
-    return hashlib.sha256(b"eval-assistant session\0" + key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-
-
-class Sessions:
-    """Session cookies signed with a secret of this server process: a restart signs everyone out."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self._secret = secrets.token_bytes(32)
-
-    def issue(self, key: str) -> str:
-        expires = int(time.time()) + SESSION_SECONDS
-        body = f"{_fingerprint(key)}.{expires}"
-        return f"{body}.{self._sign(body)}"
-
-    def valid(self, cookie: str | None) -> bool:
-        """A cookie this server issued, not expired, for a key that is still configured."""
-        if not cookie or cookie.count(".") != 2:
-            return False
-        body, _, signature = cookie.rpartition(".")
-        if not hmac.compare_digest(signature, self._sign(body)):
-            return False
-        fingerprint, _, expires = body.partition(".")
-        if not expires.isdigit() or int(expires) < time.time():
-            return False
-        return any(hmac.compare_digest(fingerprint, _fingerprint(k)) for k in security.configured_keys(self.settings))
-
-    def _sign(self, body: str) -> str:
-        return hmac.new(self._secret, body.encode(), hashlib.sha256).hexdigest()
-
-
 class SignInGate:
-    """ASGI middleware: the web app for signed-in browsers only, when keys are configured."""
+    """ASGI middleware: the web app for signed-in browsers only, when keys are configured.
+
+    With only the local key, the app stays open to read and the gate just
+    signs a browser in (the link `serve` prints), which opens the writes.
+    """
 
     def __init__(self, app: ASGIApp, settings: Settings):
         self.app = app
         self.settings = settings
-        self.sessions = Sessions(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or not security.keys_configured(self.settings):
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
+        gated = security.keys_configured(self.settings)
+        if not gated and (path not in ("/signin", "/signout") or not security.local_key(self.settings)):
+            await self.app(scope, receive, send)
+            return
         if path == "/signin" and scope["type"] == "http":
             await self._sign_in(scope, receive, send)
             return
@@ -88,7 +58,7 @@ class SignInGate:
             response.delete_cookie(COOKIE, path="/")
             await response(scope, receive, send)
             return
-        if path.startswith(_OPEN) or path == "/api" or self.sessions.valid(_cookie(scope)):
+        if path.startswith(_OPEN) or path in ("/api", "/mcp") or sessions.session_key(self.settings, _cookie(scope)):
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":
@@ -109,18 +79,21 @@ class SignInGate:
     async def _sign_in(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         target = _local(request.query_params.get("next", "/"))
-        if request.method != "POST":
+        if request.method == "POST":
+            form = parse_qs((await request.body())[:8192].decode("utf-8", "replace"))
+            key = (form.get("key") or [""])[0].strip()
+            target = _local((form.get("next") or [target])[0])
+        elif "key" in request.query_params:  # the link `serve` prints, as Jupyter's token link
+            key = request.query_params["key"].strip()
+        else:
             await _page(target)(scope, receive, send)
             return
-        form = parse_qs((await request.body())[:8192].decode("utf-8", "replace"))
-        key = (form.get("key") or [""])[0].strip()
-        target = _local((form.get("next") or [target])[0])
-        if not security.valid_key(self.settings, key):
+        if not security.accepted(self.settings, key):
             await asyncio.sleep(FAILED_SIGN_IN_DELAY)
             await _page(target, "That key is not valid.", status=401)(scope, receive, send)
             return
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(COOKIE, self.sessions.issue(key), max_age=SESSION_SECONDS, path="/", httponly=True,
+        response.set_cookie(COOKIE, sessions.issue(key), max_age=SESSION_SECONDS, path="/", httponly=True,
                             samesite="strict", secure=request.url.scheme == "https")
         await response(scope, receive, send)
 
