@@ -228,6 +228,8 @@ RECORD_TYPES = ("lesson", "good_practice", "recommendation", "management_respons
 RecordType = Literal["lesson", "good_practice", "recommendation", "management_response"]
 RECORD_LABELS = {"lesson": "Lesson learned", "good_practice": "Good practice",
                  "recommendation": "Recommendation", "management_response": "Management response"}
+RECORD_HEADINGS = {"lesson": "Lessons learned", "good_practice": "Good practices",
+                   "recommendation": "Recommendations", "management_response": "Management responses"}
 
 
 class Record(BaseModel):

@@ -5,6 +5,7 @@ from assistant.search.intent import (
     MONEY,
     PLACE,
     QUANTITY,
+    STANCE,
     answer_pattern,
     document_kinds,
     list_intent,
@@ -49,6 +50,8 @@ def test_list_intent_needs_a_plural(question, kind):
         ("How much money did the JI-HoA start with?", MONEY),
         ("What was the budget of the ILO value chains programme?", MONEY),
         ("Which countries did the ILO programme cover?", PLACE),
+        ("Why did IOM reject the recommendation on virtual activities?", STANCE),
+        ("Did IOM fully accept the recommendation on working groups?", STANCE),
         ("What share of its indicators had the programme met?", QUANTITY),
         ("When was the policy approved?", DATE),
         ("From which month should teams start producing guides?", DATE),
@@ -91,3 +94,13 @@ def test_quantity_sentences(sentence, quantity):
 )
 def test_document_kinds_from_wording(question, kinds):
     assert document_kinds(question) == kinds
+
+
+def test_a_stance_is_what_a_response_says_of_a_recommendation():
+    for said in ("Partially accepted. The initial phase of engagement has started.",
+                 "This recommendation is rejected because, at this time, it is not possible to tell.",
+                 "Recommandation acceptée : la direction mettra en place un comité.",
+                 "Management response: Partially Accept"):
+        assert STANCE.search(said), said
+    for said in ("The evaluation recommended a gender strategy.", "IOM should accept more partners in future."):
+        assert not STANCE.search(said), said

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from assistant.models import RECORD_LABELS, Passage, Record, ReportCard
+from assistant.models import RECORD_HEADINGS, Passage, Record, ReportCard
 
 from .render import file_url
 
@@ -39,7 +39,7 @@ def card_html(card: ReportCard, settings=None) -> str:
         parts.append(f'<h4>Findings by criterion</h4><table class="ea-card-findings"><tbody>{rows}</tbody></table>')
     for type_, records in card.records.items():
         items = "".join(f"<li>{_record(r, settings)}</li>" for r in records)
-        parts.append(f'<h4>{RECORD_LABELS[type_]}s ({len(records)})</h4>'
+        parts.append(f'<h4>{RECORD_HEADINGS[type_]} ({len(records)})</h4>'
                      f'<ol class="ea-card-records" data-type="{type_}">{items}</ol>')
     if card.related:
         kin = "; ".join(f"{html.escape(r.title)} ({html.escape(r.kind)}{f', {r.year}' if r.year else ''})"

@@ -14,7 +14,7 @@ from assistant.answer.base import Citations, passage_page, sentence
 from assistant.index.snapshot import Snapshot
 from assistant.models import (
     DAC_CRITERIA,
-    RECORD_LABELS,
+    RECORD_HEADINGS,
     RECORD_TYPES,
     Answer,
     Document,
@@ -243,7 +243,7 @@ def card_answer(question: str, card: ReportCard, snapshot: Snapshot) -> Answer:
             rating = f" — *{f.rating}*" if f.rating else ""
             lines.append(f"- {f.criterion.replace('_', ' ').capitalize()}{rating}: {f.sentence} {cites.mark(f.citation)}")
     for type_, items in card.records.items():
-        lines += ["", f"**{RECORD_LABELS[type_]}s** ({len(items)})"]
+        lines += ["", f"**{RECORD_HEADINGS[type_]}** ({len(items)})"]
         for r in items[:MAX_RECORDS_SHOWN]:
             label = f"**{r.number}** " if r.number else ""
             text = r.title or r.text

@@ -133,6 +133,16 @@ DATE = re.compile(
 )
 
 
+# "Why did IOM reject ...?", "Did management accept ...?" by "Partially accepted. The initial phase ..." or
+# "This recommendation is rejected because ...": the response's stance, not the recommendation it answers.
+_STANCE_QUESTION = re.compile(r"\b(?:reject\w*|accept\w*|agree\w*|disagree\w*|rejet\w*|rechaz\w*|acept\w*)\b", re.I)
+STANCE = re.compile(
+    r"\b(?:accepted|rejected|agreed|disagreed|acceptée?s?|rejetée?s?|aceptada?s?|rechazada?s?)\b"
+    r"|\b(?:partially|partiellement|parcialmente) accept|\baccept(?:ed)? in part\b",
+    re.I,
+)
+
+
 class _Places:
     """Countries and regions, in any of the three languages' spellings (ingest/entities.py): a name list,
     not a regular expression, as a pattern of a thousand names would be slow."""
@@ -147,14 +157,16 @@ PLACE = _Places()
 
 
 def answer_pattern(question: str) -> Marker | None:
-    """What a sentence answering the question has in it (a sum of money, a quantity, a date, a place), if the
-    question says."""
+    """What a sentence answering the question has in it (a sum of money, a quantity, a date, a response's
+    stance, a place), if the question says."""
     if _MONEY_QUESTION.search(question):
         return MONEY
     if _QUANTITY_QUESTION.search(question):
         return QUANTITY
     if _TIME_QUESTION.search(question):
         return DATE
+    if _STANCE_QUESTION.search(question):
+        return STANCE
     if _PLACE_QUESTION.search(question):
         return PLACE
     return None
