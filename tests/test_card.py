@@ -91,3 +91,17 @@ def test_the_card_over_http(indexed):
         assert client.get(f"/api/documents/{doc.doc_id}/card", headers={"X-API-Key": "wrong-key-0123456789"}).status_code == 401
         ok = client.get(f"/api/documents/{doc.doc_id}/card", headers={"X-API-Key": "card-key-0123456789abcdef"})
         assert ok.status_code == 200 and ok.json()["findings"]
+
+
+def test_no_card_opens_with_boilerplate_or_grades_a_definition(indexed):
+    """A brief's template ("This evaluation brief presents ...", "More details can be found in the full
+    evaluation report") is not its summary; "Relevance is the extent to which ..." is not a finding."""
+    assistant, _ = indexed
+    boilerplate = re.compile(r"brief presents|More details can be found|note d.évaluation présente|"
+                             r"De plus amples informations|opinions expressed|would like to thank", re.I)
+    cards = [assistant.card(d.doc_id) for d in assistant.documents()]
+    assert sum(1 for c in cards if c.summary) >= 8
+    for card in cards:
+        assert not boilerplate.search(card.summary), (card.document.source, card.summary[:120])
+        for finding in card.findings:
+            assert "extent to which" not in finding.sentence, finding.sentence

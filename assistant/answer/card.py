@@ -71,6 +71,18 @@ _SECTION_WEIGHT = {"conclusions": 3.0, "summary": 2.5, "findings": 2.0}
 # Not the summary's opening: a fact sheet's "label: value", an address, the acknowledgements.
 _FRONT_SECTION = re.compile(r"acknowledg|remerciement|agradecimiento|foreword|préface|prólogo|abbreviation|acronym|"
                             r"sigles|siglas|contents|sommaire|table des matières|índice|disclaimer|photo", re.I)
+# A criterion's definition ("Relevance is the extent to which ...") is no verdict on it.
+_DEFINITION = re.compile(r"\b(?:the extent to which|the degree to which|la mesure dans laquelle|dans quelle mesure|"
+                         r"el grado en que|la medida en que|refers to|se réfère à|se refiere a)\b"
+                         r"|\bconsid(?:ers|ère) (?:the|l[ae’'])", re.I)
+# A document describing itself ("This evaluation brief presents a summary of ...") says nothing of the evaluation.
+_ABOUT_ITSELF = re.compile(r"^(?:this|the present|cette|ce|la présente|le présent|este|esta)\s+(?:\w+\s+){0,2}?"
+                           r"(?:brief|report|document|note|summary|rapport|résumé|brève|informe)\b"
+                           r"|\b(?:full (?:evaluation )?report|rapport (?:d.évaluation )?complet|informe completo)\b"
+                           r"|\b(?:(?:views|opinions) expressed|opinions exprimées|opiniones expresadas|designations employed|"
+                           r"appellations employées|denominaciones empleadas)\b"  # the UN disclaimers
+                           r"|\b(?:(?:would like|wish(?:es)?) to thank|(?:is|are) grateful|tien(?:t|nent) à remercier|"
+                           r"agradece\w*)\b", re.I)  # acknowledgements under a heading not named so
 _LABEL = re.compile(r"^[^.:]{1,100}:\s")
 _SUMMARY = re.compile(r"\b(?:executive summary|summary|résumé|resumen|synthèse|key messages|overview)\b", re.I)
 _SUMMARIZE = re.compile(
@@ -103,7 +115,7 @@ def build_card(doc: Document, snapshot: Snapshot, records: Iterable[Record], lib
     passages = [to_passage(Candidate(c, rows[c][0], rows[c][1])) for c in chunk_ids if c in rows]
     spans = snapshot.sentences([p.chunk_id for p in passages])
     # A management response has no summary of its own: its records are its content.
-    summary, summary_citation = _summary(passages, spans) if doc.kind != "management response" else ("", None)
+    summary, summary_citation = _summary(passages, spans, doc.title) if doc.kind != "management response" else ("", None)
     grouped: dict[str, list[Record]] = {}
     for record in records:
         grouped.setdefault(record.type, []).append(record)
@@ -127,18 +139,19 @@ def _cited(p: Passage, start: int) -> Passage:
     return p if page is None else p.model_copy(update={"page": page, "page_end": page})
 
 
-def _summary(passages: list[Passage], spans) -> tuple[str, Passage | None]:
-    """The opening sentences of the summary (or of the body, when a report has none)."""
+def _summary(passages: list[Passage], spans, title: str) -> tuple[str, Passage | None]:
+    """The opening sentences of the summary (or of the body, when the summary has no prose)."""
     body = [p for p in passages if p.section_type not in ("annex",) and len(p.text) > 200]
-    chosen = [p for p in body if p.section_type == "summary" or _SUMMARY.search(p.section)] or body
-    for p in chosen:
+    summary = [p for p in body if p.section_type == "summary" or _SUMMARY.search(p.section)]
+    heading = _words(title)[:6]
+    for p in summary + [p for p in body if p not in summary]:
         picked: list[str] = []
         start: int | None = None
         if _FRONT_SECTION.search(p.section):
             continue
         for s, e, _ in spans.get(p.chunk_id, []):
             text = " ".join(p.text[s:e].split())
-            if not _prose(text):
+            if not _prose(text) or _ABOUT_ITSELF.search(text) or (heading and _words(text)[:6] == heading):
                 if picked:  # the opening ends where the prose does
                     break
                 continue
@@ -151,6 +164,10 @@ def _summary(passages: list[Passage], spans) -> tuple[str, Passage | None]:
     return "", None
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
 def _prose(text: str, labelled: bool = False, min_words: int = 8) -> bool:
     """A sentence that reads as prose: not an address, a title in capitals or (unless `labelled`) a
     "label: value" line of a fact sheet."""
@@ -160,7 +177,8 @@ def _prose(text: str, labelled: bool = False, min_words: int = 8) -> bool:
     if not labelled and (_LABEL.match(text) or text.count(":") > 1):
         return False
     capitals = sum(1 for w in words if w[:1].isupper())
-    return capitals <= 0.4 * len(words)
+    figures = sum(1 for w in words if any(c.isdigit() for c in w))  # a table row: "30 (30 Adult (25 to 59 ..."
+    return capitals <= 0.4 * len(words) and figures <= 0.3 * len(words)
 
 
 def _findings(passages: list[Passage], spans) -> list[Finding]:
@@ -180,8 +198,8 @@ def _findings(passages: list[Passage], spans) -> list[Finding]:
             text = " ".join(p.text[s:e].split())
             if not 30 <= len(text) <= 700 or not _prose(text, True, 5) or text[0].isdigit() or text.endswith("?"):
                 continue
-            if sum(1 for noun in _NOUN.values() if noun.search(text)) >= 3:  # "Evaluation criteria: relevance, ..."
-                continue
+            if sum(1 for noun in _NOUN.values() if noun.search(text)) >= 3 or _DEFINITION.search(text):
+                continue  # "Evaluation criteria: relevance, ...", "Relevance is the extent to which ..."
             for criterion in DAC_CRITERIA:
                 noun = _NOUN[criterion].search(text)
                 rating = _rating(criterion, text, noun)
