@@ -17,6 +17,7 @@ import numpy as np
 
 from assistant.index.tokens import raw_tokens
 from assistant.ingest.sections import detect_criteria
+from assistant.search.apparatus import APPARATUS_PENALTY, asks_about_apparatus, is_apparatus
 from assistant.search.candidates import Candidate
 from assistant.search.intent import document_kinds, section_types
 
@@ -71,6 +72,7 @@ def fuse(pool: dict[str, Candidate], question: str, focus_dense: dict[str, float
     top_lexical = max((c.lexical_score or 0.0 for c in pool.values()), default=0.0) or 1.0
     wanted_types = section_types(question)
     named = set(detect_criteria(question, heading=True))
+    apparatus_penalty = 0.0 if asks_about_apparatus(question) else APPARATUS_PENALTY
     for cand in pool.values():  # a list a candidate is missing from adds nothing
         cand.fused = (
             hybrid(cand.dense_score or 0.0, cand.lexical_score or 0.0, top_lexical)
@@ -80,6 +82,7 @@ def fuse(pool: dict[str, Candidate], question: str, focus_dense: dict[str, float
             + (INTENT_BONUS if cand.meta.get("section_type") in wanted_types else 0.0)
             + (CRITERION_BONUS if named.intersection(cand.meta.get("criteria") or ()) else 0.0)
             + (NAMED_BONUS if cand.meta.get("doc_id") in named_docs else 0.0)
+            - (apparatus_penalty if is_apparatus(cand.text, cand.meta.get("section", "")) else 0.0)
         )
     ranked = sorted(pool.values(), key=lambda c: (-c.fused, c.chunk_id))
     wanted_kinds = document_kinds(question)
