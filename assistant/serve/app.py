@@ -26,6 +26,7 @@ from assistant.config import Settings, version
 from assistant.core import Assistant
 from assistant.errors import Cancelled, UploadError
 from assistant.serve.conversations import conversations_router
+from assistant.serve.keys import refusal_response, scope_key
 from assistant.serve.mcp import McpHttp
 from assistant.serve.routes import router
 from assistant.serve.signin import SignInGate
@@ -222,12 +223,9 @@ class WriteGuard:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["method"] in ("POST", "DELETE") and scope["path"].startswith("/api/documents"):
-            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-            key = security.presented_key(headers.get("authorization"), headers.get("x-api-key"))
-            refused = security.refusal(self.settings, key, write=True)
+            refused = security.refusal(self.settings, scope_key(scope), write=True)
             if refused:
-                extra = {"WWW-Authenticate": "Bearer"} if refused[0] == 401 else None
-                await JSONResponse({"detail": refused[1]}, status_code=refused[0], headers=extra)(scope, receive, send)
+                await refusal_response(refused)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Security
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import Response
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import security
@@ -35,14 +34,12 @@ from assistant.index.conversations import (
     owner_for,
 )
 from assistant.models import Answer, Passage
+from assistant.serve.keys import presented, raise_refusal
 from assistant.serve.schemas import ErrorBody
 
 __all__ = ["NewConversation", "Rename", "TurnIn", "conversations_router"]
 
 T = TypeVar("T")
-
-_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
-_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: <key>`")
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing or wrong API key"},
@@ -88,14 +85,8 @@ class Deleted(BaseModel):
 def conversations_router(assistant: Assistant, settings: Settings) -> APIRouter:
     """The conversation endpoints over one `Assistant`; mounted under `/api`."""
 
-    async def owner(
-        bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
-        header: str | None = Security(_header),
-    ) -> str:
-        key = bearer.credentials if bearer else (header or None)
-        refused = security.refusal(settings, key, write=False)
-        if refused:
-            raise HTTPException(refused[0], refused[1], headers={"WWW-Authenticate": "Bearer"})
+    async def owner(key: str | None = Depends(presented)) -> str:
+        raise_refusal(security.refusal(settings, key, write=False))
         return owner_for(settings, key)
 
     r = APIRouter(tags=["conversations"], responses=ERRORS)

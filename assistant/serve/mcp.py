@@ -34,6 +34,7 @@ from assistant.core import Assistant
 from assistant.index.filters import MAX_VALUES
 from assistant.models import Document, Record, RecordType, SectionType
 from assistant.search.query import MAX_K, MAX_QUERY_CHARS, MAX_RECORDS
+from assistant.serve.keys import refusal_response, scope_key
 from assistant.serve.schemas import AskResponse, HistoryTurn, SearchResponse
 
 __all__ = [
@@ -259,11 +260,9 @@ class McpHttp:
             await JSONResponse({"detail": "this origin may not call /mcp (see ASSISTANT_CORS_ORIGINS)"},
                                status_code=403)(scope, receive, send)
             return
-        key = security.presented_key(headers.get("authorization"), headers.get("x-api-key"))
-        refused = security.refusal(self.settings, key, write=False)
+        refused = security.refusal(self.settings, scope_key(scope), write=False)
         if refused:
-            extra = {"WWW-Authenticate": "Bearer"} if refused[0] == 401 else None
-            await JSONResponse({"detail": refused[1]}, status_code=refused[0], headers=extra)(scope, receive, send)
+            await refusal_response(refused)(scope, receive, send)
             return
         if scope["method"] == "GET":  # stateless: no stream for the server to speak first on (the spec's 405)
             await JSONResponse({"detail": "no server-sent event stream here: POST JSON-RPC requests"},

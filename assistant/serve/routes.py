@@ -21,10 +21,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Security, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response, StreamingResponse
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant import security
 from assistant.answer.evidence import EvidenceError, PassageView
@@ -33,6 +32,7 @@ from assistant.core import Assistant
 from assistant.errors import UploadError, WouldBlock
 from assistant.index.feedback import FeedbackEntry
 from assistant.models import Document, IngestReport, Record, RecordType, ReportCard, StreamEvent, content_id
+from assistant.serve.keys import presented, raise_refusal
 from assistant.serve.schemas import (
     AskRequest,
     AskResponse,
@@ -69,26 +69,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>`")
-
-
-_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: <key>`")
-
-
 def router(assistant: Assistant, settings: Settings) -> APIRouter:
     """Every `/api` endpoint over one `Assistant`, with the key rules of `security.refusal`."""
     # async: cheap checks run on the event loop, not as two more thread-pool hops per request
-    async def presented(
-        bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
-        header: str | None = Security(_header),
-    ) -> str | None:
-        return bearer.credentials if bearer else (header or None)
-
     async def read_access(key: str | None = Depends(presented)) -> None:
-        _raise(security.refusal(settings, key, write=False))
+        raise_refusal(security.refusal(settings, key, write=False))
 
     async def write_access(key: str | None = Depends(presented)) -> None:
-        _raise(security.refusal(settings, key, write=True))
+        raise_refusal(security.refusal(settings, key, write=True))
 
     r = APIRouter()
     read = [Depends(read_access)]
@@ -159,7 +147,7 @@ def router(assistant: Assistant, settings: Settings) -> APIRouter:
         sig: str | None = Query(None, description="signature of a signed link: opens this file without a key"),
     ):
         if not security.valid_file_link(settings, doc_id, exp, sig):
-            _raise(security.refusal(settings, key, write=False))
+            raise_refusal(security.refusal(settings, key, write=False))
         doc = _known(assistant, doc_id)
         path = Path(doc.path)  # from the index, never from the request
         if not _same_file(path, doc):
@@ -184,7 +172,7 @@ def router(assistant: Assistant, settings: Settings) -> APIRouter:
         sig: str | None = Query(None, description="signature of a signed file link"),
     ) -> Response:
         if not security.valid_file_link(settings, doc_id, exp, sig):
-            _raise(security.refusal(settings, key, write=False))
+            raise_refusal(security.refusal(settings, key, write=False))
         doc = _known(assistant, doc_id)
         image = _evidence(assistant.page_image, doc.doc_id, page, highlight, sentence or ())
         headers = {"X-Page-Count": str(image.pages), "X-Highlights": str(len(image.boxes)),
@@ -204,7 +192,7 @@ def router(assistant: Assistant, settings: Settings) -> APIRouter:
         sig: str | None = Query(None, description="signature of a signed file link"),
     ) -> PassageView:
         if not security.valid_file_link(settings, doc_id, exp, sig):
-            _raise(security.refusal(settings, key, write=False))
+            raise_refusal(security.refusal(settings, key, write=False))
         doc = _known(assistant, doc_id)
         return _evidence(assistant.passage_view, doc.doc_id, chunk_id, sentence or ())
 
@@ -265,12 +253,6 @@ def router(assistant: Assistant, settings: Settings) -> APIRouter:
         return assistant.feedback_log()
 
     return r
-
-
-def _raise(refused: tuple[int, str] | None) -> None:
-    if refused:
-        status, detail = refused
-        raise HTTPException(status, detail, headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)
 
 
 def _evidence(method: Callable[..., T], *args: Any) -> T:
