@@ -12,11 +12,12 @@ import hashlib
 import hmac
 import secrets
 import time
+from typing import Any
 
 from assistant import security
 from assistant.config import Settings
 
-__all__ = ["COOKIE", "SESSION_SECONDS", "fingerprint", "issue", "session_key"]
+__all__ = ["COOKIE", "SESSION_SECONDS", "browser_key", "fingerprint", "issue", "session_key"]
 
 COOKIE = "ea_session"
 SESSION_SECONDS = 12 * 3600  # a working day; then sign in again
@@ -53,6 +54,13 @@ def session_key(settings: Settings, cookie: str | None) -> str | None:
         if hmac.compare_digest(stated, fingerprint(key)):
             found = key
     return found
+
+
+def browser_key(settings: Settings, request: Any) -> str | None:
+    """The key a browser's request is signed in with: its session cookie's, checked as `session_key` does
+    (`request`: anything with a `cookies` mapping, as a Gradio or Starlette request has)."""
+    cookies = getattr(request, "cookies", None) if request is not None else None
+    return session_key(settings, cookies.get(COOKIE) if cookies else None)
 
 
 def _sign(body: str) -> str:

@@ -36,8 +36,7 @@ def owner_of(assistant, request: gr.Request | None) -> str | None:
     settings = assistant.settings
     if not security.keys_configured(settings):
         return LOCAL_OWNER
-    cookies = getattr(request, "cookies", None) if request is not None else None
-    key = sessions.session_key(settings, cookies.get(sessions.COOKIE) if cookies else None)
+    key = sessions.browser_key(settings, request)
     return owner_for(settings, key) if key else None
 
 

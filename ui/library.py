@@ -57,9 +57,7 @@ def request_key(assistant, typed: str | None, request: gr.Request | None) -> str
     """The key a write from the page carries: the one typed, else the browser's signed-in session's."""
     if typed and typed.strip():
         return typed.strip()
-    cookies = getattr(request, "cookies", None) if request is not None else None
-    cookie = cookies.get(sessions.COOKIE) if cookies else None
-    return sessions.session_key(assistant.settings, cookie)
+    return sessions.browser_key(assistant.settings, request)
 
 
 def check_key(assistant, key: str | None) -> None:
