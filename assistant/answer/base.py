@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.models import Answer, Passage, page_at
 
-__all__ = ["Answerer", "Citations", "Scored", "not_found", "org_year", "sentence"]
+__all__ = ["Answerer", "Citations", "Scored", "cited_at", "not_found", "org_year", "sentence"]
 
 
 @runtime_checkable
@@ -69,10 +69,15 @@ class Citations:
         page = passage_page(passage, at)
         key = (passage.chunk_id, page)
         if key not in self._index:
-            cited = passage if page is None else passage.model_copy(update={"page": page, "page_end": page})
-            self.passages.append(cited)
+            self.passages.append(cited_at(passage, at))
             self._index[key] = len(self.passages)
         return f"[{self._index[key]}]"
+
+
+def cited_at(passage: Passage, at: int | None) -> Passage:
+    """The passage as cited for its text at offset `at`: at that text's page when it can be told."""
+    page = passage_page(passage, at)
+    return passage if page is None else passage.model_copy(update={"page": page, "page_end": page})
 
 
 def passage_page(passage: Passage, at: int | None) -> int | None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.answer.base import Citations, passage_page, sentence
+from assistant.answer.base import Citations, cited_at, sentence
+from assistant.answer.lists import record_passage
 from assistant.index.snapshot import Snapshot
 from assistant.models import (
     DAC_CRITERIA,
@@ -134,11 +135,6 @@ def build_card(doc: Document, snapshot: Snapshot, records: Iterable[Record], lib
     )
 
 
-def _cited(p: Passage, start: int) -> Passage:
-    page = passage_page(p, start)
-    return p if page is None else p.model_copy(update={"page": page, "page_end": page})
-
-
 def _summary(passages: list[Passage], spans, title: str) -> tuple[str, Passage | None]:
     """The opening sentences of the summary (or of the body, when the summary has no prose)."""
     body = [p for p in passages if p.section_type not in ("annex",) and len(p.text) > 200]
@@ -160,7 +156,7 @@ def _summary(passages: list[Passage], spans, title: str) -> tuple[str, Passage |
             if sum(map(len, picked)) >= SUMMARY_CHARS * 0.6:
                 break
         if picked:
-            return " ".join(picked)[: SUMMARY_CHARS + 200], _cited(p, start or 0)
+            return " ".join(picked)[: SUMMARY_CHARS + 200], cited_at(p, start or 0)
     return "", None
 
 
@@ -210,7 +206,7 @@ def _findings(passages: list[Passage], spans) -> list[Finding]:
                          + (1.0 if _VERDICT.search(text) else 0.0) + (1.0 if early else 0.0)
                          + (0.5 if criterion in tagged else 0.0) - position / n)
                 if criterion not in best or score > best[criterion][0]:
-                    finding = Finding(criterion=criterion, sentence=sentence(text), rating=rating, citation=_cited(p, s))
+                    finding = Finding(criterion=criterion, sentence=sentence(text), rating=rating, citation=cited_at(p, s))
                     best[criterion] = (score, finding)
     return [best[c][1] for c in DAC_CRITERIA if c in best]
 
@@ -242,13 +238,8 @@ def card_answer(question: str, card: ReportCard, snapshot: Snapshot) -> Answer:
     cites = Citations()
 
     def cite_record(r: Record) -> str:
-        chunk = snapshot.locate(r.doc_id, r.text)
-        row = snapshot.rows([chunk]).get(chunk) if chunk else None
-        if chunk is None or row is None:
-            return ""
-        p = to_passage(Candidate(chunk, row[0], row[1]))
-        at = _offset(row[0], r.text)
-        return " " + cites.mark(p, at)
+        passage = record_passage(snapshot, r)  # cited at the record's page: one citation per page of a passage
+        return "" if passage is None else " " + cites.mark(passage, 0)
 
     doc = card.document
     facts = ", ".join(str(x) for x in (doc.organisation, ", ".join(doc.countries) or None, doc.year) if x)
@@ -272,11 +263,3 @@ def card_answer(question: str, card: ReportCard, snapshot: Snapshot) -> Answer:
         lines += ["", "Also in the library: " + "; ".join(f"{r.title} ({r.kind}, {r.year})" for r in card.related)]
     return Answer(question=question, text="\n".join(lines), citations=cites.passages, found=True)
 
-
-def _offset(passage_text: str, text: str) -> int | None:
-    """Where a record's opening words start in its passage (whitespace aside)."""
-    words = text.split()[:6]
-    if not words:
-        return None
-    m = re.search(r"\s+".join(map(re.escape, words)), passage_text)
-    return m.start() if m else None

@@ -22,7 +22,10 @@ from assistant.search.focus import named_report
 from assistant.search.intent import LIST_WORDS
 from assistant.search.records import RecordIndex
 
-__all__ = ["MAX_LIST_ITEMS", "ListItem", "list_items", "record_items", "record_list_answer", "report_heading", "report_list"]
+__all__ = [
+    "MAX_LIST_ITEMS", "ListItem", "list_items", "record_items", "record_list_answer", "record_passage", "report_heading",
+    "report_list",
+]
 
 MAX_LIST_ITEMS = 12
 SUPPORT_SIMILARITY = 0.75  # two items from different reports make the same point
@@ -102,15 +105,23 @@ def record_items(
     vectors = records.vectors([r.id for r in found])
     items = []
     for record in found:
-        chunk_id = snapshot.locate(record.doc_id, record.text)
-        rows = snapshot.rows([chunk_id]) if chunk_id else {}
-        if chunk_id in rows and record.id in vectors:
-            passage = to_passage(Candidate(chunk_id, *rows[chunk_id]))
-            if record.page is not None and passage.page is not None and \
-                    passage.page <= record.page <= (passage.page_end or passage.page):
-                passage = passage.model_copy(update={"page": record.page, "page_end": record.page})  # where it starts
+        passage = record_passage(snapshot, record) if record.id in vectors else None
+        if passage is not None:
             items.append((record, passage, vectors[record.id]))
     return items
+
+
+def record_passage(snapshot: Snapshot, record: Record) -> Passage | None:
+    """The passage a record starts in, cited at the record's own page (where it starts)."""
+    chunk_id = snapshot.locate(record.doc_id, record.text)
+    rows = snapshot.rows([chunk_id]) if chunk_id else {}
+    if chunk_id is None or chunk_id not in rows:
+        return None
+    passage = to_passage(Candidate(chunk_id, *rows[chunk_id]))
+    if record.page is not None and passage.page is not None and \
+            passage.page <= record.page <= (passage.page_end or passage.page):
+        passage = passage.model_copy(update={"page": record.page, "page_end": record.page})
+    return passage
 
 
 def _topic_words(question: str) -> list[str]:
