@@ -176,9 +176,9 @@ class Evidence:
     def _render(self, doc: Document, path: Path, page: int, targets: list[str]) -> PageImage:
         import pypdfium2 as pdfium
 
-        from assistant.ingest.loaders.pdf import _LOCK as PDFIUM  # PDFium is not thread-safe: one lock process-wide
+        from assistant.ingest.loaders.pdf import PDFIUM_LOCK  # PDFium is not thread-safe: one lock process-wide
 
-        with PDFIUM:
+        with PDFIUM_LOCK:
             try:
                 pdf = pdfium.PdfDocument(str(path))
             except pdfium.PdfiumError as exc:

@@ -59,7 +59,7 @@ _text_object = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(
     ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value or 0
 )
 
-_LOCK = threading.Lock()  # PDFium is not thread-safe: one document at a time, process-wide
+PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe: one document at a time, process-wide (evidence.py too)
 _META_KEYS = ("Title", "Author", "Subject", "Keywords", "Creator", "Producer", "CreationDate", "ModDate")
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi|[-,]bd\b|extrab", re.I)
 _ITALIC_NAME = re.compile(r"italic|oblique|[-,]it\b", re.I)
@@ -80,7 +80,7 @@ def load_pdf(path: Path, data: bytes, limits: Limits | None = None) -> ParsedFil
     limits = limits or Limits()
     check_complete(path, data)
     check_pdf_streams(path, data, limits)
-    with _LOCK:
+    with PDFIUM_LOCK:
         pdf = open_pdf(path, data)
         try:
             pages, boxes = _extract(path, pdf, limits)
