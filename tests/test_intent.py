@@ -1,7 +1,10 @@
 import pytest
 
+from assistant.search.counting import CountOf
 from assistant.search.intent import (
+    AGENT,
     DATE,
+    FUNDER,
     MONEY,
     PLACE,
     QUANTITY,
@@ -46,7 +49,7 @@ def test_list_intent_needs_a_plural(question, kind):
 @pytest.mark.parametrize(
     "question, pattern",
     [
-        ("How many people were interviewed for the evaluation?", QUANTITY),
+        ("How many times was the budget revised?", QUANTITY),  # "times" is counted in numbers anywhere
         ("How much money did the JI-HoA start with?", MONEY),
         ("What was the budget of the ILO value chains programme?", MONEY),
         ("Which countries did the ILO programme cover?", PLACE),
@@ -56,6 +59,10 @@ def test_list_intent_needs_a_plural(question, kind):
         ("When was the policy approved?", DATE),
         ("From which month should teams start producing guides?", DATE),
         ("Who staffed the unit when the evaluation was carried out?", None),  # "when" mid-question: no date asked
+        ("Who funded the MIRAA III project?", FUNDER),
+        ("Who led the AAP evaluation?", AGENT),
+        ("Qui a dirigé l'équipe d'évaluation du PSP Côte d'Ivoire ?", AGENT),
+        ("Who should lead the reform?", None),  # not the evaluation's authors
         ("What did the evaluation conclude about monitoring?", None),
     ],
 )
@@ -72,10 +79,32 @@ def test_answer_pattern_from_wording(question, pattern):
         ("It uncovered nearly 3,000 non-active staff positions.", True),
         ("The evaluation took place in 2023.", False),  # a year is a date, not a quantity
         ("Finding 3.1. The volume of AAP activity is increasing.", False),
+        ("296 ILO (2021).", False),  # a footnote's number before a capital counts nothing
+        ("16 This finding should be read in conjunction with Finding 3.5.", False),
     ],
 )
 def test_quantity_sentences(sentence, quantity):
     assert bool(QUANTITY.search(sentence)) is quantity
+
+
+@pytest.mark.parametrize(
+    "question, sentence, bound",
+    [
+        ("How many people were interviewed for the ILO evaluation?", "interviews with 151 persons (69 female)", True),
+        ("How many people answered the survey?", "the distribution of the 214 survey respondents", True),
+        ("How many staff does the AAP unit have?", "only one full-time staffer was dedicated to AAP", True),
+        ("How many staff does the AAP unit have?", "IOM MEAL staff trained 121 working group partners", False),
+        ("How many interviews did the evaluation use?", "Fifty two (52) Interviews with the main stakeholders", True),
+        ("Combien d'entretiens pour l'évaluation ?", "Au total, quinze entretiens ont été réalisés", True),
+        ("How many data requests did the hub answer?", "81 requests in 2023, up from 2021", True),
+        ("How many data requests did the hub answer?", "The hub had 10 staff in 2024", False),
+    ],
+)
+def test_a_count_is_bound_to_what_it_counts(question, sentence, bound):
+    assert answer_pattern(question) is QUANTITY  # passages: any quantity; the answer's sentence: the bound count
+    marker = answer_pattern(question, bound=True)
+    assert isinstance(marker, CountOf)
+    assert bool(marker.search(sentence)) is bound
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ from assistant.index.snapshot import Snapshot
 from assistant.index.tokens import doc_tokens, query_terms
 from assistant.models import Answer, Passage
 from assistant.search.focus import PERVASIVE, report_family, report_naming
-from assistant.search.intent import answer_pattern, list_intent
+from assistant.search.intent import answer_pattern, list_intent, section_types
 from assistant.search.ranking import ANSWER_BONUS
 from assistant.search.records import RecordIndex
 
@@ -38,6 +38,9 @@ MAX_SENTENCES = 3
 # A sentence's score includes its passage's retrieval score (x 0.5, relative to
 # the best passage): it carries what one sentence's vector cannot.
 PASSAGE_WEIGHT = 0.5
+# A sentence of the part the question asks about ("what did it recommend ..."): its passage's own intent
+# bonus is halved by PASSAGE_WEIGHT, and a finding that restates the topic would outrank the recommendation.
+SECTION_BONUS = 0.1
 CLOSE_TO_BEST = 0.15  # sentences scoring within this of the best join the answer
 MIN_SENTENCE_CHARS = 25  # shorter "sentences" are headings, labels or list stubs
 
@@ -54,7 +57,8 @@ class ExtractiveAnswerer:
         weights = {forms: self.snapshot.term_weight(forms) for forms in query_terms(question)}
         total = sum(weights.values()) or 1.0
         top = max((p.score for p in passages), default=0.0)
-        wanted = answer_pattern(question)
+        wanted = answer_pattern(question, bound=True)
+        parts = section_types(question)
         out: list[Scored] = []
         own: dict[str, dict[frozenset[str], float]] = {}
         for rank, p in enumerate(passages):
@@ -64,6 +68,8 @@ class ExtractiveAnswerer:
             # The passage's retrieval score carries what one sentence's vector cannot
             # (the question focused on its report, BM25, section intent).
             prior = 0.05 / (1 + rank) + PASSAGE_WEIGHT * (p.score - top)
+            if p.section_type in parts:
+                prior += SECTION_BONUS
             for start, end, vec in sentences.get(p.chunk_id, []):
                 text = p.text[start:end]
                 terms = set(doc_tokens(text, p.metadata.get("language")))
@@ -104,13 +110,16 @@ class ExtractiveAnswerer:
         return own or scored
 
     def _short_answer(self, question: str, scored: list[Scored]) -> Answer:
+        # A heading or a footnote's stub ("296 ILO (2021).") is no answer, nor is a question the report asks
+        # ("How good is the policy?", "Please explain your answer?"), and their scores set no bar.
         best = sorted(scored, key=lambda s: -s.score)
-        top = best[0].score
+        full = [s for s in best if len(s.text) >= MIN_SENTENCE_CHARS and not s.text.endswith("?")]
+        top = (full or best)[0].score
         chosen: list[Scored] = []
-        for s in best:
+        for s in full:
             if len(chosen) == MAX_SENTENCES or s.score < top - CLOSE_TO_BEST:
                 break
-            if len(s.text) < MIN_SENTENCE_CHARS or any(_same(s, c) for c in chosen):
+            if any(_same(s, c) for c in chosen):
                 continue
             chosen.append(s)
         if not chosen:

@@ -16,6 +16,7 @@ import re
 
 from assistant.index.snapshot import Marker
 from assistant.ingest.entities import find_places
+from assistant.search.counting import CountOf, counted
 
 _TOPICS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"\b(?:recomm?[ae]nd\w*|suggest\w*|propos\w*|should|advis\w*|devrai\w*)\b", re.I),
@@ -116,13 +117,14 @@ _PLACE_QUESTION = re.compile(
 )
 _TIME_QUESTION = re.compile(r"^\W*(?:when|quand)\b|\b(?:what|which) (?:year|month|date|day)|\bby when\b", re.I)
 # A quantity: a percentage, a sum of money, "12 out of 14", or a count of something
-# ("151 persons", "3,000 non-active staff"); a bare year is not one.
+# ("151 persons", "3,000 non-active staff"); a bare year is not one, nor a footnote's or an item's number
+# before a capital ("296 ILO (2021).", "16 This finding ...").
 QUANTITY = re.compile(
     r"\d[\d,.\u00a0\u202f ]*\s?(?:%|per ?cent|pour ?cent|percent)"
     r"|(?:USD|EUR|US\$|\$|€|£|CHF)\s?\d"
     r"|\d[\d,.]*\s?(?:million|billion|thousand|millions|milliards?|mille|m\b|bn\b)"
     r"|\b(?:out of|sur)\s+\d"
-    r"|(?<![\w.])(?!(?:19|20)\d\d\b)\d{1,3}(?:[,\u00a0\u202f ]\d{3})*(?:\.\d+)?\s+\(?[a-zà-ÿ][\w-]*",
+    r"|(?<![\w.])(?!(?:19|20)\d\d\b)\d{1,3}(?:[,\u00a0\u202f ]\d{3})*(?:\.\d+)?\s+\(?(?-i:[a-zà-ÿ])[\w-]*",
     re.I,
 )
 DATE = re.compile(
@@ -143,6 +145,29 @@ STANCE = re.compile(
 )
 
 
+# "Who evaluated ...?", "Who led the evaluation team?" by the report's credits ("Team Leader – Katrina Rojas",
+# "developed by the evaluation team of PPMI Group"); "Who funded ...?" by "funded by the Dutch Government".
+_AGENT_QUESTION = re.compile(
+    r"^\W*(?:who|qui|quién(?:es)?)\s+(?:[\w'’-]+\s+){0,5}?(?:evaluat(?:ed|es|e|ing)\b|led|leads?|lead|conduct\w*|carr\w* out|wr[io]te\w*"
+    r"|manag\w*|commission\w*|prepar\w*|dirig\w*|réalis\w*|men[ée]\w*|condu\w*|évalu[ée]\b|realiz\w*|gestion\w*)",
+    re.I,
+)
+AGENT = re.compile(
+    r"\b(?:team lead\w*|lead(?:ing)? eval\w*|evaluators?\b|evaluation (?:team|manager|officer)|consultants?\b"
+    r"|(?:conducted|carried out|prepared|undertaken|developed|commissioned|managed|led) by"
+    r"|chef d['’]équipe|évaluat(?:eur|rice)s?|équipe d['’]évaluation|réalisée? par|menée? par|conduite? par"
+    r"|a cargo de|oficial de evaluación|equipo de evaluación|evaluador(?:es|a)?)",
+    re.I,
+)
+_EVALUATION = re.compile(r"\b(?:evaluat|évalu|evalua)", re.I)
+_FUNDER_QUESTION = re.compile(r"^\W*(?:who|qui|quién)\b.{0,40}?\b(?:fund\w*|financ\w*|donor|bailleur)", re.I)
+FUNDER = re.compile(
+    r"\b(?:funded|financed|supported|sponsored|co-?financed) by\b|\bdonors?\b|\bfinancée? par\b|\bbailleurs?\b"
+    r"|\bfinanciad[oa] por\b|\bdonantes?\b",
+    re.I,
+)
+
+
 class _Places:
     """Countries and regions, in any of the three languages' spellings (ingest/entities.py): a name list,
     not a regular expression, as a pattern of a thousand names would be slow."""
@@ -156,15 +181,24 @@ class _Places:
 PLACE = _Places()
 
 
-def answer_pattern(question: str) -> Marker | None:
-    """What a sentence answering the question has in it (a sum of money, a quantity, a date, a response's
-    stance, a place), if the question says."""
+def answer_pattern(question: str, bound: bool = False) -> Marker | None:
+    """What a sentence answering the question has in it (a sum of money, a quantity, a date, a funder, the
+    evaluation's authors, a response's stance, a place), if the question says.
+
+    `bound`: a count must stand next to what the question counts ("52 interviews"), as the answer's own
+    sentence does. Passages are ranked by any quantity: the counted thing may be named a few sentences
+    away, or in another word ("returnees" counted as "beneficiaries")."""
     if _MONEY_QUESTION.search(question):
         return MONEY
     if _QUANTITY_QUESTION.search(question):
-        return QUANTITY
+        nouns = counted(question) if bound else None
+        return CountOf(nouns) if nouns else QUANTITY
     if _TIME_QUESTION.search(question):
         return DATE
+    if _FUNDER_QUESTION.search(question):
+        return FUNDER
+    if _AGENT_QUESTION.search(question) and _EVALUATION.search(question):
+        return AGENT
     if _STANCE_QUESTION.search(question):
         return STANCE
     if _PLACE_QUESTION.search(question):

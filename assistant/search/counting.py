@@ -1,0 +1,82 @@
+"""Counts bound to what they count: "how many interviews" is answered by "52 interviews", not by "81 requests".
+
+A sentence with any number in it is a weak sign of an answer to a "how many"
+question: reports are full of numbers. The classic stronger sign is the
+number next to the thing counted, the question's own noun ("How many people
+were interviewed?" ... "interviews with 151 persons"), in any of the three
+languages and spelled out or in digits.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.index.tokens import fold
+
+__all__ = ["CountOf", "counted"]
+
+# "how many data requests did ...", "number of staff", "combien d'entretiens", "cuántas escuelas".
+_ASKED = re.compile(
+    r"\b(?:how many|number of|nombre d['’]|nombre de|combien d['’]|combien de|cu[aá]nt[oa]s)\s*"
+    r"(?P<words>(?:[\w’'-]+\s+){0,2}[\w’'-]+)",
+    re.I,
+)
+_STOP = frozenset(
+    """did do does were was are is have has had will would could can the a an in of for to by at on with from
+    were le la les des du de a ont sont est pour par dans en y el la los las del se han fueron
+    times fois veces""".split()  # "how many times" counts occasions, named by no noun
+)
+# People are counted under many names: "how many people" is answered by "151 persons" or "214 respondents".
+_PEOPLE = frozenset(
+    """people persons person individuals respondents participants interviewees informants stakeholders
+    personnes repondants participants informateurs personas participantes encuestados""".split()
+)
+_NUMBER_WORDS = frozenset(
+    """one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
+    eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand
+    un une deux trois quatre cinq sept huit neuf dix onze douze treize quatorze quinze seize vingt trente
+    quarante cinquante soixante cent mille
+    uno una dos tres cuatro cinco seis siete ocho nueve diez once doce quince veinte treinta cuarenta cincuenta
+    cien ciento mil""".split()
+)
+_TOKEN = re.compile(r"\d[\d,.]*|[^\W\d_]+")
+WINDOW = 4  # the counted noun follows its number within this many words ("161 data service requests")
+
+
+def _key(word: str) -> str:
+    """Enough of a word to meet its other forms: "interview" meets "interviews" and "interviewed"."""
+    return word[: max(5, len(word) - 2)]
+
+
+def counted(question: str) -> frozenset[str] | None:
+    """The nouns a "how many" question counts, folded and cut to their common stem; None if it counts nothing."""
+    m = _ASKED.search(question)
+    if m is None:
+        return None
+    words: list[str] = []
+    for word in _TOKEN.findall(fold(m["words"])):
+        if word in _STOP or word.isdigit():
+            break
+        words.append(word)
+    if not words:
+        return None
+    keys = {_key(w) for w in words}
+    if any(w in _PEOPLE for w in words):
+        keys |= {_key(w) for w in _PEOPLE}
+    return frozenset(keys)
+
+
+class CountOf:
+    """A sentence where a number is followed, within a few words, by one of the counted nouns (a `Marker`)."""
+
+    def __init__(self, keys: frozenset[str]):
+        self.keys = keys
+        self.pattern = "count:" + ",".join(sorted(keys))
+
+    def search(self, text: str) -> bool:
+        tokens = _TOKEN.findall(fold(text))
+        for i, token in enumerate(tokens):
+            if token[0].isdigit() or token in _NUMBER_WORDS:
+                if any(t.startswith(k) for t in tokens[i + 1 : i + 1 + WINDOW] for k in self.keys):
+                    return True
+        return False
