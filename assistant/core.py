@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.answer.base import Answerer
+from assistant.answer.base import Answerer, cited_at
 from assistant.answer.card import build_card, card_answer, summary_request
 from assistant.answer.evidence import Evidence, EvidenceError, PageImage, PassageView
 from assistant.answer.extractive import ExtractiveAnswerer
@@ -219,9 +219,9 @@ class Assistant:
 
         `block=False` raises `WouldBlock` instead of running the embedding
         model or rebuilding the index: a server answers warm queries at once
-        and hands the rest to a worker thread.
+        and hands the rest to a worker thread. Each is cited at the page of its sentence closest to the query.
         """
-        return self.retriever.search(query, k=k, filters=filters, block=block)
+        return [cited_at(p, p.anchor) for p in self.retriever.search(query, k=k, filters=filters, block=block)]
 
     def ask(
         self,

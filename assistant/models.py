@@ -212,6 +212,8 @@ class Passage(BaseModel):
     section_type: str = "other"
     text: str
     score: float = 0.0
+    # Offset in `text` of the sentence that best matches the query: a search result is cited at its page.
+    anchor: int | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 

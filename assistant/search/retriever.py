@@ -66,15 +66,25 @@ class Retriever:
         prepared = self._prepare(query, parsed, block=block)  # outside the gate: waiting queries embed in one batch
         with self._gate:
             ranked = collapse_duplicates(self._rank(prepared, parsed), keep=k)
-            return [to_passage(c) for c in ranked[:k]]
+            return self._anchored([to_passage(c) for c in ranked[:k]], prepared)
 
     def question_vectors(self, query: str, filters: Filters | None = None) -> np.ndarray:
         """Two rows: the question, and the mean of it and its focused form (focus.py). Sentences are ranked by
         the second, for what the question asks of its report rather than the report's name ("the ILO
         evaluation" is in every sentence of it); whether any sentence matches at all is judged by either."""
         q = self._prepare(check_query(query, 1), filters or Filters())
-        both = q.vector + q.focus_vector
-        return np.stack([q.vector, both / (float(np.linalg.norm(both)) or 1.0)])
+        return np.stack([q.vector, _mixed(q)])
+
+    def _anchored(self, passages: list[Passage], q: _Query) -> list[Passage]:
+        """Each passage with the offset of its sentence closest to the question (by the vector the answerer
+        ranks sentences by): a passage that starts on page 7 and answers on page 8 is cited at page 8."""
+        mixed = _mixed(q)
+        sentences = self.snapshot.sentences([p.chunk_id for p in passages])
+        for p in passages:
+            rows = sentences.get(p.chunk_id)
+            if rows:
+                p.anchor = max(rows, key=lambda row: float(mixed @ row[2]))[0]
+        return passages
 
     def _prepare(self, query: str, filters: Filters, n: int = CANDIDATES, block: bool = True) -> _Query:
         """BM25 scores, then the question and its focused form embedded in one batch.
@@ -126,3 +136,8 @@ class Retriever:
             if chunk_id in pool:
                 pool[chunk_id].sentence_rank, pool[chunk_id].sentence_score = rank, score
         return fuse(pool, q.text, snapshot.dense(list(pool), q.focus_vector), focus_best, q.named_title, q.named_docs)
+
+
+def _mixed(q: _Query) -> np.ndarray:
+    both = q.vector + q.focus_vector
+    return both / (float(np.linalg.norm(both)) or 1.0)
