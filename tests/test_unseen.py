@@ -1,4 +1,4 @@
-"""Behaviour on real reports the method was not built on (issue 12): three documents of the v2 set,
+"""Behaviour on real reports the method was not built on (issue 12): four documents of the v2 set,
 copied into tests/data/v2 with their hand-checked records (sources.tsv credits them).
 
 These parse the files directly (no embedding), so they stay quick."""
@@ -95,3 +95,29 @@ def test_lessons_each_followed_by_recommendations_are_records_of_both_kinds(loca
     assert len(lessons) >= 8
     assert {"1", "2", "3", "4", "5", "6", "7", "8"} <= {r.number for r in lessons}
     assert sum(r.type == "recommendation" for r in records) >= 8
+
+
+@pytest.fixture(scope="module")
+def csp_evaluations(tmp_path_factory):
+    """An index of two WFP country evaluations: Eswatini's report and Guatemala's terms of reference."""
+    from assistant import Assistant
+
+    folder = tmp_path_factory.mktemp("csp")
+    for name in ("wfp_eswatini_csp_evaluation_2025.md", "wfp_guatemala_csp_evaluation_tor_summary_es_2024.md"):
+        (folder / name).write_bytes((DATA / name).read_bytes())
+    assistant = Assistant(index_dir=tmp_path_factory.mktemp("csp_index"), corpus_dir=folder)
+    assistant.ingest([folder])
+    return assistant
+
+
+def test_terms_of_reference_have_no_recommendations_to_give(csp_evaluations):
+    """Guatemala's terms of reference speak of the recommendations the evaluation will make: no answer,
+    not Eswatini's recommendations, while what the terms do say (the period covered) is answered."""
+    refused = csp_evaluations.ask("What were the recommendations of the Guatemala evaluation?")
+    assert not refused.found and "has no recommendations" in refused.text and "terms of reference" in refused.text
+    concluded = csp_evaluations.ask("What did the Guatemala evaluation conclude about procurement?")
+    assert not concluded.found and "has no conclusions" in concluded.text
+    period = csp_evaluations.ask("¿Qué periodo cubre la evaluación del PEP del PMA en Guatemala?")
+    assert period.found and "guatemala" in period.citations[0].source
+    eswatini = csp_evaluations.ask("What did the Eswatini evaluation recommend on capacity strengthening?")
+    assert eswatini.found and all("eswatini" in p.source for p in eswatini.citations)

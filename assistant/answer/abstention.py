@@ -116,9 +116,14 @@ def missing_part(question: str, snapshot: Snapshot) -> str:
     if "management response" in document_kinds(question) and not any(
             d.kind == "management response" or "management_response" in d.section_types for d in family):
         return f"No management response to “{title}” is indexed."
+    # Terms of reference describe an evaluation still to come: they speak of its recommendations and
+    # conclusions in the future tense, so their words are no sign of having any.
+    planned = all(d.kind == "terms of reference" for d in family)
     for part in asked_parts(question):
-        if not any(part in d.section_types for d in family) and not _words_for(part, family_ids, snapshot):
-            return f"“{title}” has no {_PART_NAMES.get(part, part)}."
+        if not any(part in d.section_types for d in family) and (
+                planned or not _words_for(part, family_ids, snapshot)):
+            return f"“{title}” has no {_PART_NAMES.get(part, part)}" + (
+                ": it is the terms of reference of an evaluation to come." if planned else ".")
     return ""
 
 
