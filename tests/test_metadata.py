@@ -198,3 +198,25 @@ def test_bad_override_values_are_rejected(corpus_copy):
     Path(f"{path}.meta.json").write_text('{"kind": "novel"}', encoding="utf-8")
     with pytest.raises(ValueError, match="kind"):
         load_sidecar_overrides(path, corpus_copy)
+
+
+@pytest.mark.parametrize(
+    "cover, title",
+    [
+        # a block of credits (name, role, e-mail) before the project's name is no title
+        ("FINAL INTERNAL EVALUATION\nAbderrahim El Moulat\nRegional M&E Officer, IOM\nSenegal\naelmoulat@iom.int\n"
+         "February, 2023\nSTRENGTHEN BORDER MANAGEMENT AND\nSECURITY IN MALI AND NIGER",
+         "Strengthen Border Management and Security in Mali and Niger"),
+        # a title field without its colon, its neighbours run into it
+        ("FINAL REPORT\nPROJECT TITLE FINAL EVALUATION MIRAA-III PROJECT IN NIGER PROJECT No NER/2022-01 "
+         "DEADLINE 31 MARCH 2022", "Final Evaluation MIRAA-III Project in Niger"),
+        # "Brève d'évaluation" is a document type, as "Evaluation brief" is
+        ("BRÈVE D’ÉVALUATION\nÉvaluation externe finale du projet Initiative pour l’entreprise (IDEE) au Niger\n"
+         "Avenue Maurice Delens, Niamey / Tel: +227 2075 25 07",
+         "Évaluation externe finale du projet Initiative pour l’entreprise (IDEE) au Niger"),
+    ],
+)
+def test_cover_labels_and_credits_are_not_titles(cover, title):
+    body = Block(text="The MIRAA-III project (phase III) and the IDEE project were evaluated.", page=2)  # how names are cased
+    parsed = ParsedFile(path="cover.pdf", format="pdf", blocks=[Block(text=cover, page=1), body], page_count=2)
+    assert extract_metadata(parsed).title == title

@@ -57,7 +57,8 @@ GENERIC_WORDS = set(
     "management response matrix action plan and et y & summary résumé resumen executive exécutif note independent "
     "indépendante independiente external central centralized centralised decentralized decentralised mid-term midterm "
     "review template version quick facts key table of contents acknowledgements foreword preface draft annex office "
-    "bureau division unit series terms reference termes référence términos referencia".split()
+    "bureau division unit series terms reference termes référence términos referencia internal interne interna brève "
+    "breve".split()
 )
 SMALL_WORDS = set("a an and as at but by for from in into of on or the to with vs via".split())
 
@@ -110,6 +111,11 @@ def _title(doc: Front, language: str | None) -> str:
     for label, value in fields(doc.cover):
         if value and re.search(r"\btit(le|re)\b|título", label):
             return _finish_title(re.sub(r"[,;/\s]+(19|20)\d\d$", "", value), doc, language)  # "..., 2023"
+    for line in doc.cover:  # the same field without its colon: "PROJECT TITLE FINAL EVALUATION MIRAA-III ..."
+        labelled = _TITLE_LABEL.match(line)
+        value = _NEXT_FIELD.sub("", labelled["value"]) if labelled else ""
+        if len(words(value)) >= 3:
+            return _finish_title(value, doc, language)
     run, subtitle = _cover_title(doc.cover)
     if run:
         parts = [_finish_title(_join(part), doc, language) for part in (run, subtitle) if part]
@@ -121,6 +127,17 @@ def _title(doc: Front, language: str | None) -> str:
     return _finish_title(headings[0], doc, language) if headings else re.sub(r"[_-]+", " ", doc.path.stem).strip()
 
 
+_TITLE_LABEL = re.compile(r"^(?:project title|title of the (?:project|evaluation)|titre du projet|título del proyecto)\s+"
+                          r"(?P<value>.+)$", re.I)
+# A line of contact details ends a block of credits ("Name / Regional M&E Officer, IOM / name@iom.int"),
+# which is no title even when it stands first on the cover.
+_CONTACT = re.compile(r"@|\b(?:tel|phone|tél)\b\.?\s*[:+(\d]", re.I)
+_ROLE = re.compile(r"\b(?:officer|consultant|evaluator|team leader|specialist|adviser|advisor|chargée? de|consultante?"
+                   r"|évaluat(?:eur|rice)|oficial|evaluador(?:a)?)\b", re.I)
+# The next field of a cover whose fields run together: "... IN NIGER PROJECT No NER/2022-01 DEADLINE ...".
+_NEXT_FIELD = re.compile(r"\s+(?:project\s+)?(?:no\.?|n°|number|deadline|date|budget|duration)\s.*$", re.I)
+
+
 def _cover_title(lines: list[str]) -> tuple[list[str], list[str]]:
     """The title's lines and a subtitle's: document-type labels skipped, stopped by dates, fields, addresses,
     sentences; a change between CAPITALS and mixed case starts the subtitle ("Case Study: ...")."""
@@ -130,6 +147,11 @@ def _cover_title(lines: list[str]) -> tuple[list[str], list[str]]:
         if not run:
             if line and not _noise(line) and not _generic(line) and len(line) <= 200 and not line.endswith("."):
                 run.append(line)
+            continue
+        if _CONTACT.search(line):
+            if not _ROLE.search(_join(run + subtitle)):
+                break
+            run, subtitle = [], []
             continue
         if not line or _noise(line) or _generic(line) or line.endswith((",", ".")):
             break
