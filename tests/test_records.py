@@ -259,3 +259,46 @@ def test_what_did_the_evaluation_recommend_on_a_topic_answers_with_that_reports_
     assert answer.found and "Gender Equality Strategy" in answer.text.split("\n- ")[1]
     assert "**6**" in answer.text and "from 1 report" in answer.text
     assert {p.source for p in answer.citations} == {ILO}
+
+
+def test_a_table_with_bare_and_run_in_item_numbers_gives_each_item_at_its_page():
+    """A recommendation table as text extraction leaves it: item numbers without a dot ("1 Enhance"), a
+    number alone in its cell ("4") above its text, sub-items run into the line before ("... plan. 1.2.
+    WFP to ..."), the other columns' cells between rows, and a row that starts on one page and whose
+    items carry on to the next. Numbers out of order (a year, "17 schools") start nothing."""
+    blocks = [Block(text="3.3. Recommendations", page=61, level=2),
+              Block(text="1 Enhance resilience to external shocks through adaptive management.", page=61),
+              Block(text="1.1. WFP should strengthen the institutional capacity of the agency through a capacity "
+                         "building plan. 1.2. WFP to develop strategic planning for the school component, in "
+                         "17 schools.", page=61),
+              Block(text="Responsibility (one lead office/ entity)", page=61),
+              Block(text="Operational WFP CO High", page=61),
+              Block(text="synergies with other stakeholders in 2024. 2 Ensure the institutionalization of "
+                         "monitoring and evaluation. 2.1. Finalize the terms of reference for the platform.", page=62),
+              Block(text="4", page=62),  # 3 lost to the layout: 4 is out of order and stays a cell
+              Block(text="3", page=62),
+              Block(text="Secure sustainable long-term funding for the programme's operations.", page=62)]
+    records = _extract(blocks)
+    got = [(r.number, r.parent, r.page, r.text.split()[0]) for r in records if r.type == "recommendation"]
+    assert got == [("1", None, 61, "Enhance"), ("1.1", "1", 61, "WFP"), ("1.2", "1", 61, "WFP"),
+                   ("2", None, 62, "Ensure"), ("2.1", "2", 62, "Finalize"), ("3", None, 62, "Secure")]
+
+
+def test_a_lettered_group_numbers_its_items_and_each_labelled_response_answers_one():
+    """A response matrix grouped A-F, each group's recommendations numbered from 1 and its responses
+    labelled "Recommendation 2 accepted: ...": records B.1 and B.2, and one response to each with its status."""
+    blocks = [Block(text="EVALUATION RECOMMENDATION B - REINTEGRATION SUPPORT", page=2, level=2),
+              Block(text="1. Explore the possibilities to ensure reintegration support in each country.", page=2),
+              Block(text="2. Tie in the reintegration assistance with community stabilisation projects.", page=2),
+              Block(text="Management response (Accept/Partially Accept/Reject)", page=2, level=3),
+              Block(text="Recommendation 1 accepted: This recommendation depends fully on availability of funds.",
+                    page=2),
+              Block(text="Recommendation 2 partially accepted: Although feasible, this depends on other programmes.",
+                    page=3)]
+    records = _extract(blocks)
+    assert [(r.type, r.number, r.page) for r in records] == [
+        ("recommendation", "B.1", 2), ("recommendation", "B.2", 2),
+        ("management_response", "B.1", 2), ("management_response", "B.2", 3)]
+    responses = [r for r in records if r.type == "management_response"]
+    assert [r.title for r in responses] == ["Accepted", "Partially accepted"]
+    assert responses[1].text.startswith("Although feasible")

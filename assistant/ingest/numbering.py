@@ -21,6 +21,7 @@ _LABEL = re.compile(
     r"(?:recomm?[ae]ndations?|lessons?(?:\s+learn(?:ed|t))?|(?:good|best|promising|emerging)\s+practices?"
     r"|le[cç]ons?(?:\s+apprises?)?|enseignements?|bonnes?\s+pratiques?)"
     r"\s*(?:n[°o]\.?\s*|#\s*)?(?P<num>\d{1,2}(?:\.\d{1,2})*[a-z]?)"
+    r"(?:\s+(?:(?:partially|fully|not)\s+)?(?:accepted|rejected|noted))?"  # a matrix's "Recommendation 2 accepted:"
     r"|(?P<mr>management(?:'s)?\s+response|r[ée]ponse\s+de\s+la\s+(?:direction|gestion|administration))"
     r")" + _SEP,
     re.I,
@@ -140,4 +141,71 @@ def path_number(path: Sequence[str]) -> str | None:
         found = label_of(heading)
         if found and found[1]:
             return found[1]
+    return None
+
+
+# A recommendation table's item numbers, printed bare ("1 Enhance ...", a "4" cell above its text) or run
+# into the line before ("... of SAP. 1.3. WFP to support ..."): trusted only when they count in order.
+_BARE_NUMBER = re.compile(r"^(?P<n>\d{1,2}(?:\.\d{1,2})?)\.?$")
+_OPENING_NUMBER = re.compile(r"^(?P<n>\d{1,2}(?:\.\d{1,2})?)\.?\s+(?=[A-ZÀ-Ý])")
+_RUN_IN_NUMBER = re.compile(r"(?<=[.;:!?)])\s+(?P<n>\d{1,2}(?:\.\d{1,2})?)\.?\s+(?=[A-ZÀ-Ý])")
+
+
+def next_numbers(last: str | None) -> set[str]:
+    """The item numbers that may come after `last` in a list with sub-items: 1 -> 1.1 or 2; 1.2 -> 1.3 or 2."""
+    if last is None:
+        return {"1", "1.1"}
+    top, _, sub = last.partition(".")
+    following = {str(int(top) + 1), f"{int(top) + 1}.1"}
+    # one sub-item may be lost to the layout (a cell cut off mid-row): 1.1 may be followed by 1.3
+    return following | ({f"{top}.{int(sub) + 1}", f"{top}.{int(sub) + 2}"} if sub else {f"{top}.1"})
+
+
+def counted_items(texts: list[str]) -> list[tuple[int, int, str]]:
+    """The texts re-cut so each numbered item opens its own text as "N. ..." or "N.M ...": (index of the
+    text a piece came from, its offset there, the piece). Numbers out of order are left as they are (a
+    year, a paragraph number, a figure)."""
+    out: list[tuple[int, int, str]] = []
+    last: str | None = None
+    pending: str | None = None  # a bare number cell, waiting for its text
+    for i, text in enumerate(texts):
+        bare = _BARE_NUMBER.match(text)
+        if bare and bare["n"] in next_numbers(last):
+            pending = last = bare["n"]
+            continue
+        opening = _OPENING_NUMBER.match(text)
+        prefix, start = "", 0
+        if pending is not None:
+            prefix = _canonical(pending) if text[:1].isupper() else ""
+            pending = None
+        elif opening and opening["n"] in next_numbers(last):
+            last = opening["n"]
+            prefix, start = _canonical(last), opening.end()
+        for m in _RUN_IN_NUMBER.finditer(text, start):
+            if m["n"] in next_numbers(last):
+                out.append((i, start, prefix + text[start:m.start()].strip()))
+                last = m["n"]
+                prefix, start = _canonical(last), m.end()
+        out.append((i, start, prefix + text[start:].strip()))
+    return [(i, at, t) for i, at, t in out if t.strip()]
+
+
+def _canonical(number: str) -> str:
+    """How the list reader knows an item's number: "4. " for a top item, "4.1 " for a sub-item."""
+    return f"{number}. " if "." not in number else f"{number} "
+
+
+# "EVALUATION RECOMMENDATION B - REINTEGRATION ...", "A) STRATEGIC VISION": a lettered group whose items
+# count from 1 again; they are numbered B.1, B.2 as the report's readers cite them.
+_GROUP = re.compile(
+    r"^(?:(?:evaluation\s+)?recomm?[ae]ndations?\s+(?P<word>(?-i:[A-Z]))|(?P<lettered>(?-i:[A-Z]))\))(?=\s|$)", re.I
+)
+
+
+def group_letter(path: Sequence[str]) -> str | None:
+    """The letter of the nearest lettered group heading above, if any."""
+    for heading in reversed(path):
+        m = _GROUP.match(heading.strip())
+        if m:
+            return m["word"] or m["lettered"]
     return None

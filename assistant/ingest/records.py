@@ -46,7 +46,9 @@ from assistant.ingest.numbering import (
     STATUS,
     answered_by,
     cell_then_first_sub,
+    counted_items,
     follows,
+    group_letter,
     label_of,
     marker,
     parent_number,
@@ -56,9 +58,9 @@ from assistant.ingest.numbering import (
     sub_number,
 )
 from assistant.ingest.restatements import merge_restatements
-from assistant.models import Block, Document, Record, RecordType, Section
+from assistant.models import Block, Document, Record, RecordType, Section, page_at
 
-RECORDS_VERSION = 3  # bump when extraction changes: ingest re-extracts older documents (backfill.py)
+RECORDS_VERSION = 4  # bump when extraction changes: ingest re-extracts older documents (backfill.py)
 TYPE_OF: dict[str, RecordType] = {
     "lessons_learned": "lesson",
     "good_practices": "good_practice",
@@ -84,6 +86,16 @@ MAX_TITLE = 200
 class _Para:
     text: str
     page: int | None
+    turns: list[tuple[int, int]] = field(default_factory=list)  # (offset, page) where a joined block's page begins
+
+    def page_at(self, offset: int) -> int | None:
+        return page_at(self.turns, offset, self.page)
+
+    def join(self, text: str, page: int | None) -> None:
+        self.text += " "
+        if page is not None and page != (self.turns[-1][1] if self.turns else self.page):
+            self.turns.append((len(self.text), page))
+        self.text += text
 
 
 @dataclass
@@ -123,11 +135,11 @@ def paragraphs(blocks: Sequence[Block]) -> list[_Para]:
                 and not out[-2].text.endswith(_ENDS) and not MARKER.match(out[-1].text)
             ):  # "... renforce la cohésion" | footer | "communautaire et ..."
                 out.pop(), single.pop()
-                out[-1].text += " " + text
+                out[-1].join(text, block.page)
                 single[-1] = False
                 continue
             if _continues(out[-1].text, text):
-                out[-1].text += " " + text
+                out[-1].join(text, block.page)
                 single[-1] = False
                 continue
         out.append(_Para(text, block.page))
@@ -137,8 +149,16 @@ def paragraphs(blocks: Sequence[Block]) -> list[_Para]:
 
 def _split_inline(para: _Para) -> list[_Para]:
     """'... implementation Sub-recommendation 1.5: WFP's ...': a label a table layout ran into the text."""
-    pieces = INLINE_LABEL.split(para.text)
-    return [_Para(piece.strip(), para.page) for piece in pieces if piece.strip()]
+    out, start = [], 0
+    for m in [*INLINE_LABEL.finditer(para.text), None]:
+        end = m.start() if m else len(para.text)
+        piece = para.text[start:end]
+        if piece.strip():
+            begin = start + len(piece) - len(piece.lstrip())
+            turns = [(at - begin, page) for at, page in para.turns if begin < at < end]
+            out.append(_Para(piece.strip(), para.page_at(begin), turns))
+        start = m.end() if m else end
+    return out
 
 
 def _template_keys(sections: Sequence[Section]) -> set[str]:
@@ -242,6 +262,8 @@ def _section_items(section: Section, rtype: RecordType, template: set[str]) -> l
             elif found and found[0] != "mr" and found[1] and found[1] != number:
                 items.append(item)  # "Sub-recommendation 1.2: ..." inside "Recommendation 1"
                 item = _Item(rtype, found[1], para.page, section.title)
+                if rtype == "management_response":  # "Recommendation 2 accepted: ..." in a response matrix
+                    item.title = stated_status(text[:found[2]])
                 text = strip_label(text, found[2])
             elif mark and mark[0] == "num" and number and item.type == "recommendation" and kind == "word":
                 items.append(item)  # "1. To devise ..." inside "Recommendation 5": sub-recommendation 5.1
@@ -268,8 +290,10 @@ def _section_items(section: Section, rtype: RecordType, template: set[str]) -> l
             if text and not _junk(text, template):
                 item.parts.append(text)
         items.append(item)
-        return [i for i in items if i.parts]
+        return _grouped([i for i in items if i.parts], path)
 
+    if rtype == "recommendation":  # a table's bare or run-in item numbers, as a list marks them
+        paras = [_Para(text, paras[i].page_at(at)) for i, at, text in counted_items([p.text for p in paras])]
     style: str | None = None
     current: _Item | None = None
     loose: list[str] = []  # unmarked paragraphs after the open item
@@ -311,9 +335,20 @@ def _section_items(section: Section, rtype: RecordType, template: set[str]) -> l
         if expanded:
             current.parts.extend(loose)
         items.append(current)
+    items = _grouped(items, path)
     if not items and rtype in UNNUMBERED_OK:
         for para in paras:
             if not _junk(para.text, template) and len(para.text) >= 60 and para.text.endswith(_ENDS) \
                     and not _ASIDE.match(para.text):
                 items.append(_Item(rtype, None, para.page, section.title, [para.text]))
+    return items
+
+
+def _grouped(items: list[_Item], path: Sequence[str]) -> list[_Item]:
+    """Items of a lettered group ("Recommendation B", "A) ...") numbered within it: 1 -> B.1."""
+    group = group_letter(path)
+    if group:
+        for item in items:
+            if item.number and item.number[0].isdigit():
+                item.number = f"{group}.{item.number}"
     return items
