@@ -365,3 +365,15 @@ def test_split_long_cuts_at_sentences():
     pieces = split_long(text, limit=300)
     assert all(len(p) <= 300 for p in pieces) and all(p.endswith(".") for p in pieces)
     assert " ".join(pieces) == text
+
+
+def test_a_numbered_line_that_runs_on_in_lower_case_is_no_heading(tmp_path):
+    """In text and Markdown, "1.1. WFP should strengthen the capacity of the agency" whose sentence goes on
+    in the next line is an item of a list, not the heading of a section; "2. Findings" stays one."""
+    path = tmp_path / "table.md"
+    path.write_text("2. Findings\n\nThe programme met most of its targets in the period.\n\n"
+                    "1.1. WFP should strengthen the capacity of the agency\n"
+                    "through a capacity building plan for two years.\n", encoding="utf-8")
+    blocks = load(path).blocks
+    assert [b.text for b in blocks if b.level] == ["2. Findings"]
+    assert any(b.text.startswith("1.1. WFP should strengthen") and "two years" in b.text for b in blocks)

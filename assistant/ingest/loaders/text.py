@@ -97,8 +97,10 @@ def _items(lines: list[str], page: int | None) -> list[_Item]:
 
 
 def _standalone(lines: list[str], n: int, kind: str) -> bool:
-    """A section name with extra words must not open a wrapped sentence (next line in lower case)."""
-    if kind != "known" or headings.is_known_section(_inline(lines[n]), max_tail=0):
+    """A heading does not open a wrapped sentence (next line in lower case): "1.1. WFP should strengthen the
+    capacity of the SFCWA" / "through a capacity building plan ..." is a numbered item, and a section name
+    with extra words a sentence about it. A bare section name ("Recommendations") stands whatever follows."""
+    if kind == "known" and headings.is_known_section(_inline(lines[n]), max_tail=0):
         return True
     after = lines[n + 1].strip() if n + 1 < len(lines) else ""
     return not after[:1].islower()
