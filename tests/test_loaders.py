@@ -377,3 +377,12 @@ def test_a_numbered_line_that_runs_on_in_lower_case_is_no_heading(tmp_path):
     blocks = load(path).blocks
     assert [b.text for b in blocks if b.level] == ["2. Findings"]
     assert any(b.text.startswith("1.1. WFP should strengthen") and "two years" in b.text for b in blocks)
+
+
+
+@pytest.mark.parametrize("line, heading", [("PPR, STR, CAM", False), ("WFP USA", False), ("CCS / SSTC", False),
+                                           ("PART A", True), ("ANNEX B", True), ("KEY FINDINGS", True)])
+def test_a_row_of_acronyms_is_a_table_cell_not_a_heading(line, heading):
+    from assistant.ingest.loaders.headings import looks_like_heading
+
+    assert looks_like_heading(line) is heading

@@ -284,10 +284,14 @@ def test_a_table_with_bare_and_run_in_item_numbers_gives_each_item_at_its_page()
                    ("2", None, 62, "Ensure"), ("2.1", "2", 62, "Finalize"), ("3", None, 62, "Secure")]
 
 
-def test_a_lettered_group_numbers_its_items_and_each_labelled_response_answers_one():
+def test_lettered_groups_that_count_from_one_again_number_their_items_and_responses():
     """A response matrix grouped A-F, each group's recommendations numbered from 1 and its responses
-    labelled "Recommendation 2 accepted: ...": records B.1 and B.2, and one response to each with its status."""
-    blocks = [Block(text="EVALUATION RECOMMENDATION B - REINTEGRATION SUPPORT", page=2, level=2),
+    labelled "Recommendation 2 accepted: ...": records A.1, B.1, B.2, and one response to each."""
+    blocks = [Block(text="EVALUATION RECOMMENDATION A - COMMUNICATION", page=1, level=2),
+              Block(text="1. Communication with beneficiaries should be reinforced in the transit centres.", page=1),
+              Block(text="Management response (Accept/Partially Accept/Reject)", page=1, level=3),
+              Block(text="Recommendation accepted. Audiovisual tools can be developed under new projects.", page=1),
+              Block(text="EVALUATION RECOMMENDATION B - REINTEGRATION SUPPORT", page=2, level=2),
               Block(text="1. Explore the possibilities to ensure reintegration support in each country.", page=2),
               Block(text="2. Tie in the reintegration assistance with community stabilisation projects.", page=2),
               Block(text="Management response (Accept/Partially Accept/Reject)", page=2, level=3),
@@ -297,8 +301,30 @@ def test_a_lettered_group_numbers_its_items_and_each_labelled_response_answers_o
                     page=3)]
     records = _extract(blocks)
     assert [(r.type, r.number, r.page) for r in records] == [
+        ("recommendation", "A.1", 1), ("management_response", "A.1", 1),
         ("recommendation", "B.1", 2), ("recommendation", "B.2", 2),
         ("management_response", "B.1", 2), ("management_response", "B.2", 3)]
     responses = [r for r in records if r.type == "management_response"]
-    assert [r.title for r in responses] == ["Accepted", "Partially accepted"]
-    assert responses[1].text.startswith("Although feasible")
+    assert [r.title for r in responses] == ["Accepted", "Accepted", "Partially accepted"]
+    assert responses[2].text.startswith("Although feasible")
+
+
+def test_lettered_groups_that_go_on_counting_keep_the_numbers_and_a_repeated_table_header_splits_nothing():
+    """A table of recommendations in groups A) and B) under "3.2 Recommendations", numbered 1, 1.1 then 2,
+    2.1 across them, with its column headers repeated on each page: the items keep their numbers, and the
+    headers (read as headings by the loader) neither close the section nor become records."""
+    header = ["RECOMMENDATION LEAD RESPONSIBILITY", "OTHER CONTRIBUTING", "PRIORITY BY WHEN"]
+    blocks = [Block(text="3. Conclusions and recommendations", page=69, level=1),
+              Block(text="3.2. Recommendations", page=69, level=2),
+              Block(text="The five recommendations below build on the positive results.", page=69)]
+    for page, group, items in ((70, "A) STRATEGIC VISION", ["1 Prepare a fresh strategic vision for partnerships.",
+                                                            "1.1 Advocate for clear commitment to growth."]),
+                               (71, "B) INDIVIDUAL FUNDRAISING", ["2 Optimize the fundraising programme's results.",
+                                                                 "2.1 Undertake a full reforecast of the targets."]),
+                               (72, "PPR, STR, CAM", [])):
+        blocks += [Block(text=group, page=page, level=1)] + [Block(text=h, page=page, level=1) for h in header]
+        blocks += [Block(text=text, page=page) for text in items] + [Block(text="Strategic High Q3 2024", page=page)]
+    records = _extract(blocks)
+    assert [(r.number, r.parent, r.page) for r in records] == [
+        ("1", None, 70), ("1.1", "1", 70), ("2", None, 71), ("2.1", "2", 71)]
+    assert not any("RESPONSIBILITY" in r.text or "PRIORITY" in r.text for r in records)

@@ -321,3 +321,21 @@ def test_a_labelled_item_closes_the_heading_of_the_item_before():
     ]
     paths = [s.path for s in build_sections(blocks)]
     assert paths == [["Evaluation recommendation 6:"], ["Evaluation recommendation 7"], ["Evaluation recommendation 8"]]
+
+
+def test_a_lettered_group_opening_inside_a_numbered_section_stays_in_it():
+    """"A)" and "B)" set in the chapters' font inside "3.2 Recommendations" are its groups, not chapters;
+    "4. Annexes" closes them all."""
+    text = "Body text of this part of the report, long enough to be a paragraph of its own."
+    blocks = [Block(text="3. Conclusions and recommendations", page=1, level=1), Block(text=text, page=1),
+              Block(text="3.2 Recommendations", page=1, level=2), Block(text=text, page=1),
+              Block(text="A) Strategic vision", page=2, level=1), Block(text=text, page=2),
+              Block(text="B) Individual fundraising", page=3, level=1), Block(text=text, page=3),
+              Block(text="4. Annexes", page=4, level=1), Block(text=text, page=4)]
+    paths = [s.path for s in build_sections(blocks)]
+    assert paths == [["3. Conclusions and recommendations"],
+                     ["3. Conclusions and recommendations", "3.2 Recommendations"],
+                     ["3. Conclusions and recommendations", "3.2 Recommendations", "A) Strategic vision"],
+                     ["3. Conclusions and recommendations", "3.2 Recommendations", "B) Individual fundraising"],
+                     ["4. Annexes"]]
+    assert [classify_section(p) for p in paths[2:4]] == ["recommendations", "recommendations"]

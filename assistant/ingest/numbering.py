@@ -161,12 +161,12 @@ def next_numbers(last: str | None) -> set[str]:
     return following | ({f"{top}.{int(sub) + 1}", f"{top}.{int(sub) + 2}"} if sub else {f"{top}.1"})
 
 
-def counted_items(texts: list[str]) -> list[tuple[int, int, str]]:
+def counted_items(texts: list[str], last: str | None = None) -> tuple[list[tuple[int, int, str]], str | None]:
     """The texts re-cut so each numbered item opens its own text as "N. ..." or "N.M ...": (index of the
-    text a piece came from, its offset there, the piece). Numbers out of order are left as they are (a
-    year, a paragraph number, a figure)."""
+    text a piece came from, its offset there, the piece), and the last item number met. Numbers out of
+    order are left as they are (a year, a paragraph number, a figure); `last` carries the count on from
+    a table's previous part (a group "B)" going on from where "A)" ended)."""
     out: list[tuple[int, int, str]] = []
-    last: str | None = None
     pending: str | None = None  # a bare number cell, waiting for its text
     for i, text in enumerate(texts):
         bare = _BARE_NUMBER.match(text)
@@ -187,7 +187,7 @@ def counted_items(texts: list[str]) -> list[tuple[int, int, str]]:
                 last = m["n"]
                 prefix, start = _canonical(last), m.end()
         out.append((i, start, prefix + text[start:].strip()))
-    return [(i, at, t) for i, at, t in out if t.strip()]
+    return [(i, at, t) for i, at, t in out if t.strip()], last
 
 
 def _canonical(number: str) -> str:

@@ -78,6 +78,7 @@ class _Open:
     number: tuple[str, tuple[str, ...]] | None
     front: bool
     page: int | None
+    nested: bool = False  # a lettered or numbered group opened inside another scheme's heading
 
 
 class Outline:
@@ -105,20 +106,29 @@ class Outline:
             if page > self.cover_last:
                 stack = [h for h in stack if h.page is None or h.page > self.cover_last]
         effective: float = level
+        sibling: _Open | None = None
         if number is not None:
             scheme, parts = number
             while stack and stack[-1].number is not None and stack[-1].number[0] == scheme \
                     and not _contains(stack[-1].number[1], parts):
-                stack.pop()
+                sibling = stack.pop()
             if stack and stack[-1].number is not None and stack[-1].number[0] == scheme:
                 effective = max(level, stack[-1].level + 0.5)  # inside its parent number, whatever the font says
+            elif sibling is not None and sibling.nested:
+                effective = sibling.level  # "B)" where "A)" was: the group's place, whatever the font says
+            elif _starts(parts) and any(h.number is not None and h.number[0] != scheme for h in stack):
+                effective = max(level, stack[-1].level + 0.5)  # "A)" opening inside "3.2": a group within it
+                stack.append(_Open(effective, text, number, is_front_matter(text), page, nested=True))
+                self.stack = stack
+                return
             else:
                 while stack and stack[-1].level >= level:
                     stack.pop()
         else:
             while stack and stack[-1].level >= level:
                 stack.pop()
-        stack.append(_Open(effective, text, number, is_front_matter(text), page))
+        nested = number is not None and sibling is not None and sibling.nested
+        stack.append(_Open(effective, text, number, is_front_matter(text), page, nested))
         self.stack = stack
 
     def label(self, text: str) -> None:
@@ -130,6 +140,11 @@ class Outline:
         while self.stack and self.stack[-1].number is not None and self.stack[-1].number[0] == number[0] \
                 and not _contains(self.stack[-1].number[1], number[1]):
             self.stack.pop()
+
+
+def _starts(parts: tuple[str, ...]) -> bool:
+    """The first number of a scheme: "A", "a", "1", "I", "i"."""
+    return len(parts) == 1 and parts[0] in ("A", "a", "1", "I", "i")
 
 
 def _contains(outer: tuple[str, ...], inner: tuple[str, ...]) -> bool:

@@ -60,7 +60,7 @@ from assistant.ingest.numbering import (
 from assistant.ingest.restatements import merge_restatements
 from assistant.models import Block, Document, Record, RecordType, Section, page_at
 
-RECORDS_VERSION = 4  # bump when extraction changes: ingest re-extracts older documents (backfill.py)
+RECORDS_VERSION = 5  # bump when extraction changes: ingest re-extracts older documents (backfill.py)
 TYPE_OF: dict[str, RecordType] = {
     "lessons_learned": "lesson",
     "good_practices": "good_practice",
@@ -106,6 +106,7 @@ class _Item:
     section: str
     parts: list[str] = field(default_factory=list)
     title: str | None = None  # set when the label says it (a response's status)
+    group: str | None = None  # the lettered group it is printed in ("Recommendation B")
 
     @property
     def text(self) -> str:
@@ -200,10 +201,11 @@ def extract_records(doc: Document, sections: Sequence[Section]) -> list[Record]:
     typed = [s for s in sections if s.type in TYPE_OF and not any(_CONTENTS.search(h) for h in s.path)]
     template = _template_keys(typed)
     items: list[_Item] = []
+    count: dict[str, str | None] = {"last": None}  # a table's item count, carried across its groups
     answered: str | None = None  # the recommendation a response without a number answers
     unanswered: list[str | None] = []  # the recommendations since the last response
     for section in typed:
-        for item in _section_items(section, TYPE_OF[section.type], template):
+        for item in _section_items(section, TYPE_OF[section.type], template, count):
             if item.type == "recommendation":
                 answered = item.number
                 unanswered.append(item.number)
@@ -211,6 +213,7 @@ def extract_records(doc: Document, sections: Sequence[Section]) -> list[Record]:
                 item.number = answered_by(item.number or answered, unanswered)
                 unanswered = []
             items.append(item)
+    _group_numbers(items)
     records: list[Record] = []
     for item in items:
         text = item.text.strip()
@@ -241,7 +244,8 @@ def extract_records(doc: Document, sections: Sequence[Section]) -> list[Record]:
     return out
 
 
-def _section_items(section: Section, rtype: RecordType, template: set[str]) -> list[_Item]:
+def _section_items(section: Section, rtype: RecordType, template: set[str],
+                   count: dict[str, str | None]) -> list[_Item]:
     paras = paragraphs(section.blocks)
     path = section.path
     head = label_of(path[-1]) if path else None
@@ -293,7 +297,8 @@ def _section_items(section: Section, rtype: RecordType, template: set[str]) -> l
         return _grouped([i for i in items if i.parts], path)
 
     if rtype == "recommendation":  # a table's bare or run-in item numbers, as a list marks them
-        paras = [_Para(text, paras[i].page_at(at)) for i, at, text in counted_items([p.text for p in paras])]
+        pieces, count["last"] = counted_items([p.text for p in paras], count["last"])
+        paras = [_Para(text, paras[i].page_at(at)) for i, at, text in pieces]
     style: str | None = None
     current: _Item | None = None
     loose: list[str] = []  # unmarked paragraphs after the open item
@@ -345,10 +350,21 @@ def _section_items(section: Section, rtype: RecordType, template: set[str]) -> l
 
 
 def _grouped(items: list[_Item], path: Sequence[str]) -> list[_Item]:
-    """Items of a lettered group ("Recommendation B", "A) ...") numbered within it: 1 -> B.1."""
+    """Items of a lettered group ("Recommendation B", "A) ...") know their group (see `_group_numbers`)."""
     group = group_letter(path)
-    if group:
-        for item in items:
-            if item.number and item.number[0].isdigit():
-                item.number = f"{group}.{item.number}"
+    for item in items:
+        item.group = group
     return items
+
+
+def _group_numbers(items: list[_Item]) -> None:
+    """Groups whose items count from 1 again ("B" 1, 2, 3 after "A" 1, 2) number them B.1, B.2, as their
+    readers cite them; groups that go on counting (A: 1, 1.1; B: 2, 2.1) keep their numbers."""
+    seen: dict[tuple[str, str], set[str]] = {}
+    for item in items:
+        if item.group and item.number and item.number[0].isdigit():
+            seen.setdefault((item.type, item.number), set()).add(item.group)
+    if any(len(groups) > 1 for groups in seen.values()):
+        for item in items:
+            if item.group and item.number and item.number[0].isdigit():
+                item.number = f"{item.group}.{item.number}"

@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from assistant.ingest.outline import Outline
+from assistant.ingest.loaders.headings import is_known_section
+from assistant.ingest.numbering import label_of
+from assistant.ingest.outline import Outline, number_of
 from assistant.models import DAC_CRITERIA, Block, Section, SectionType
 
 MAX_HEADING_CHARS = 150  # a paragraph mistaken for a heading must not flood the path
@@ -317,7 +320,7 @@ def build_sections(blocks: Iterable[Block]) -> list[Section]:
     Headings nest by numbering, then level, and front matter and the cover
     are never parents (see outline.py).
     """
-    blocks = [b for b in blocks if b.text.strip()]
+    blocks = _table_headers_as_text([b for b in blocks if b.text.strip()])
     pages = max((b.page for b in blocks if b.page is not None), default=None)
     sections: list[Section] = []
     outline = Outline(pages)
@@ -343,3 +346,24 @@ def build_sections(blocks: Iterable[Block]) -> list[Section]:
         body.append(block)
     flush()
     return sections
+
+
+REPEATED_HEADING = 3  # a heading printed this often is a table's column header, not a part of the report
+
+
+def _table_headers_as_text(blocks: list[Block]) -> list[Block]:
+    """Headings a table repeats on every page ("OTHER CONTRIBUTING", "RECOMMENDATION LEAD RESPONSIBILITY")
+    close the section they sit in when read as headings; as text, they stay in it. Numbered and labelled
+    headings, and a part's bare name, may repeat ("Management response" in each row of a matrix,
+    "Recommendations" closing each chapter)."""
+    counts = Counter(_heading_key(b.text) for b in blocks if b.level > 0)
+    repeated = {key for key, n in counts.items() if n >= REPEATED_HEADING}
+    if not repeated:
+        return blocks
+    return [
+        b.model_copy(update={"level": 0})
+        if b.level > 0 and _heading_key(b.text) in repeated and number_of(clean(b.text)) is None
+        and not label_of(clean(b.text)) and not is_known_section(clean(b.text), max_tail=0)
+        else b
+        for b in blocks
+    ]

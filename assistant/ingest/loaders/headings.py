@@ -136,8 +136,13 @@ def looks_like_heading(text: str, *, max_words: int = 16, allow_period: bool = F
         return False
     if _INNER_SENTENCE.search(body):
         return False
+    if _ACRONYMS.fullmatch(body):  # a table's cell ("PPR, STR, CAM", "WFP USA"), not a title
+        return False
     letters = sum(c.isalpha() for c in body)
     return letters >= 3 and letters >= 0.55 * sum(not c.isspace() for c in body)
+
+
+_ACRONYMS = re.compile(r"[A-Z]{2,4}(?:\s*[,/&]\s*[A-Z]{2,4}|\s+[A-Z]{2,4}){1,5}")
 
 
 def text_heading(text: str) -> str | None:
