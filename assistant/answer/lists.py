@@ -18,7 +18,7 @@ from assistant.index.snapshot import Snapshot
 from assistant.index.tokens import raw_tokens
 from assistant.models import Answer, Passage, Record
 from assistant.search.candidates import Candidate, to_passage
-from assistant.search.focus import named_report
+from assistant.search.focus import report_family, report_naming
 from assistant.search.intent import LIST_WORDS
 from assistant.search.records import RecordIndex
 
@@ -86,10 +86,14 @@ def record_items(
     docs = {p.doc_id for p in passages if p.section_type == kind}
     if rtype is None or not docs:
         return []
-    named = named_report(snapshot, question)
-    if named in docs:  # "what did the ILO value chains evaluation recommend ...": that report's items only
-        docs = {named}
-    found = [r for r in records.search(question, type=rtype, k=500) if r.doc_id in docs]
+    found = records.search(question, type=rtype, k=500)
+    naming = report_naming(snapshot, question)
+    # "What lessons did the Haiti border project teach?": that evaluation's items only (its report, brief
+    # or response), when it has any, though the search found other reports' sections of that type first.
+    family = report_family(snapshot, naming[1]) | {naming[0]} if naming else set()
+    if any(r.doc_id in family for r in found):
+        docs = family
+    found = [r for r in found if r.doc_id in docs]
     if found and _topic_words(question):  # "recommendations on gender": the items on it
         found = [r for r in found if r.score >= found[0].score - RECORD_SCORE_MARGIN][:MAX_LIST_ITEMS]
     else:  # "what were the recommendations?": a few from each report, in the reports' order
