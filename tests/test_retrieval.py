@@ -279,3 +279,19 @@ def test_a_list_question_naming_a_report_lists_that_reports_items(indexed):
     assert answer.found and answer.citations
     assert all("haiti" in p.source for p in answer.citations)
     assert "coordination fluide entre agences" in answer.text
+
+
+def test_an_english_question_word_is_found_in_a_french_passage_in_french(indexed):
+    """The abstention's coverage counts "lessons", "project" and "agencies" as found in the Haiti brief's
+    "leçons", "projet" and "agences": an English question on a French report is not judged unanswered
+    for its language."""
+    from assistant.answer.abstention import Evidence
+    from assistant.index.tokens import query_terms
+    from assistant.search.glossary import french_forms
+
+    assert "lecon" in french_forms(query_terms("lessons")[0])
+    assistant, _ = indexed
+    found = assistant.search("leçons apprises coordination entre agences Haïti", k=5)
+    passages = [p for p in found if "haiti" in p.source][:3]
+    question = "What lessons did the Haiti project teach on coordination between agencies?"
+    assert passages and Evidence.gather(question, passages, [], assistant.snapshot).coverage >= 0.6

@@ -19,6 +19,7 @@ from assistant.index.snapshot import Snapshot
 from assistant.index.tokens import STOPWORDS, query_terms, query_tokens
 from assistant.models import Passage
 from assistant.search.focus import report_family, report_naming
+from assistant.search.glossary import french_forms
 from assistant.search.intent import asked_parts, document_kinds
 
 # Calibrated on the dev questions' unanswerable items (docs/experiments.md, "Answers").
@@ -48,7 +49,8 @@ class Evidence:
         for p in passages:
             seen.update(query_tokens(f"{p.title} {p.section} {p.text}"))  # both stemmings, as the question's
         total = sum(weights.values()) or 1.0
-        coverage = sum(w for forms, w in weights.items() if forms & seen) / total
+        # An English question's word is found in a French passage in French ("lesson": leçon, enseignement).
+        coverage = sum(w for forms, w in weights.items() if forms & seen or french_forms(forms) & seen) / total
         searchable = any(_searchable(form) for forms in weights for form in forms)
         return cls(similarity, coverage, unknown_names(question, snapshot), searchable,
                    missing_part(question, snapshot))

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from assistant.index.tokens import doc_tokens, fold, query_tokens, raw_tokens, stemmer
 
-__all__ = ["EN_FR", "translated_tokens"]
+__all__ = ["EN_FR", "french_forms", "translated_tokens"]
 
 # english word: its French renderings (accents optional: both sides are folded)
 _PAIRS = """
@@ -313,6 +313,12 @@ def _translations() -> dict[str, tuple[str, ...]]:
         forms = out.setdefault(en(fold(english)), [])
         forms.extend(t for t in doc_tokens(" ".join(french), "fr") if t not in forms)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def french_forms(forms: frozenset[str]) -> frozenset[str]:
+    """The French stems of an English word given as its stemmed forms (`tokens.query_terms`)."""
+    table = _translations()
+    return frozenset(f for form in forms for f in table.get(form, ()))
 
 
 def translated_tokens(text: str) -> list[str]:
