@@ -133,3 +133,10 @@ def test_a_stance_is_what_a_response_says_of_a_recommendation():
         assert STANCE.search(said), said
     for said in ("The evaluation recommended a gender strategy.", "IOM should accept more partners in future."):
         assert not STANCE.search(said), said
+
+
+def test_spanish_and_french_sums_and_french_counts():
+    assert MONEY.search("un presupuesto de 438,2 millones de dólares EE.UU")
+    assert MONEY.search("un budget de 2,8 millions de dollars")
+    women = answer_pattern("How many women were among the professionals?", bound=True)
+    assert women.search("128 professionnels de la santé résidant à l’étranger (dont 26 femmes)")

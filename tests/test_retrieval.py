@@ -295,3 +295,15 @@ def test_an_english_question_word_is_found_in_a_french_passage_in_french(indexed
     passages = [p for p in found if "haiti" in p.source][:3]
     question = "What lessons did the Haiti project teach on coordination between agencies?"
     assert passages and Evidence.gather(question, passages, [], assistant.snapshot).coverage >= 0.6
+
+
+def test_a_figure_the_named_report_does_not_give_is_refused(indexed):
+    """"How many jobs ...?" and "How much did the evaluation cost?" about reports that give neither: no
+    sentence of theirs holds a number of jobs or a sum, so no sentence on the topic stands in for it."""
+    assistant, _ = indexed
+    jobs = assistant.ask("How many jobs did the ILO value chains programme create?")
+    assert not jobs.found and "gives the number" in jobs.text and "Value Chains" in jobs.text
+    cost = assistant.ask("How much did the AAP evaluation cost?")
+    assert not cost.found and "gives the sum" in cost.text
+    budget = assistant.ask("What was the budget of the ILO value chains programme?")
+    assert budget.found and "6.8 million" in budget.text

@@ -18,9 +18,10 @@ from assistant.answer.base import Scored
 from assistant.index.snapshot import Snapshot
 from assistant.index.tokens import STOPWORDS, query_terms, query_tokens
 from assistant.models import Passage
+from assistant.search.counting import CountOf
 from assistant.search.focus import report_family, report_naming
 from assistant.search.glossary import french_forms
-from assistant.search.intent import asked_parts, document_kinds
+from assistant.search.intent import MONEY, answer_pattern, asked_parts, document_kinds
 
 # Calibrated on the dev questions' unanswerable items (docs/experiments.md, "Answers").
 MIN_SIMILARITY = 0.40
@@ -144,3 +145,16 @@ def unknown_names(question: str, snapshot: Snapshot) -> list[str]:
         if not any(snapshot.has_term(t) for t in query_tokens(word)):
             out.append(word)
     return out
+
+
+def missing_figure(question: str, texts: list[str]) -> str:
+    """Why a question asking for a count or a sum has no answer in these sentences (the named report's,
+    when it names one): none holds a number next to what is counted, or a sum of money. A sentence on the
+    topic without the figure ("the budget was increased five times") is no answer to "how much"."""
+    wanted = answer_pattern(question, bound=True)
+    if isinstance(wanted, CountOf):
+        if not any(wanted.search(t) for t in texts):
+            return "No passage found gives the number asked for."
+    elif wanted is MONEY and not any(MONEY.search(t) for t in texts):
+        return "No passage found gives the sum asked for."
+    return ""

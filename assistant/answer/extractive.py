@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from assistant.answer.abstention import Evidence, judge
+from assistant.answer.abstention import Evidence, judge, missing_figure
 from assistant.answer.base import Citations, Scored, not_found, sentence
 from assistant.answer.lists import (
     MAX_LIST_ITEMS,
@@ -98,6 +98,9 @@ class ExtractiveAnswerer:
             if items:
                 return record_list_answer(question, kind, items)
             return self._list_answer(question, kind, passages, scored)
+        missing = missing_figure(question, [s.text for s in scored])
+        if missing:
+            return not_found(question, passages, missing)
         return self._short_answer(question, scored)
 
     def _of_named_report(self, question: str, scored: list[Scored]) -> list[Scored]:

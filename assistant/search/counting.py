@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.index.tokens import fold
+from assistant.index.tokens import fold, query_tokens
+from assistant.search.glossary import french_forms
 
 __all__ = ["CountOf", "counted"]
 
@@ -63,6 +64,8 @@ def counted(question: str) -> frozenset[str] | None:
     keys = {_key(w) for w in words}
     if any(w in _PEOPLE for w in words):
         keys |= {_key(w) for w in _PEOPLE}
+    for word in words:  # counted in a French report: "women" as "26 femmes" (glossary.py)
+        keys |= {_key(f) for f in french_forms(frozenset(query_tokens(word)))}
     return frozenset(keys)
 
 

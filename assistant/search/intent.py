@@ -106,8 +106,8 @@ _MONEY_QUESTION = re.compile(
 )
 MONEY = re.compile(
     r"(?:USD|US\$|EUR|CHF|GBP|CAD|FCFA|XOF|\$|€|£)\s?\d"
-    r"|\d[\d,.\u00a0\u202f ]*\s?(?:million|billion|thousand|millions|milliards?|mille|m|bn|k)?\s?"
-    r"(?:USD|EUR|CHF|GBP|CAD|FCFA|XOF|dollars?|euros?|francs?)\b",
+    r"|\d[\d,.\u00a0\u202f ]*\s?(?:million|billion|thousand|millions|milliards?|mille|millones|mil|m|bn|k)?\s?"
+    r"(?:de\s+|d['’])?(?:USD|EUR|CHF|GBP|CAD|FCFA|XOF|dollars?|d[óo]lares|euros?|francs?)\b",
     re.I,
 )
 # "Which countries did the programme cover?" by "implemented in Bangladesh, Cambodia, Japan and Viet Nam".
