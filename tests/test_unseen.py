@@ -117,6 +117,10 @@ def test_terms_of_reference_have_no_recommendations_to_give(csp_evaluations):
     assert not refused.found and "has no recommendations" in refused.text and "terms of reference" in refused.text
     concluded = csp_evaluations.ask("What did the Guatemala evaluation conclude about procurement?")
     assert not concluded.found and "has no conclusions" in concluded.text
+    # named by its name, though the topic's words run through Eswatini's report more
+    topical = csp_evaluations.ask("What did the Guatemala CSP evaluation conclude about WFP's procurement "
+                                  "services for government social protection programmes?")
+    assert not topical.found and "has no conclusions" in topical.text
     period = csp_evaluations.ask("¿Qué periodo cubre la evaluación del PEP del PMA en Guatemala?")
     assert period.found and "guatemala" in period.citations[0].source
     eswatini = csp_evaluations.ask("What did the Eswatini evaluation recommend on capacity strengthening?")

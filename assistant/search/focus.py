@@ -77,12 +77,17 @@ def report_naming(snapshot: Snapshot, question: str) -> tuple[str, list[frozense
     """The report a question names and the words that name it (each as its stemmed forms): words of the
     question's own, not a list question's, that pervade that report. "The ILO value chains project" names
     one; "recommendations" names none."""
-    own = " ".join(m.group(0) for m in WORD.finditer(question) if not set(raw_tokens(m.group(0))) <= LIST_WORDS)
-    lead = leading_report(snapshot, top_k(bm25_scores(snapshot, own), LEAD_VOTE))  # not the response matrix
-    if not lead:
-        return None
-    naming = naming_words(own, snapshot, lead)
-    return (lead, naming) if naming else None
+    words = [m for m in WORD.finditer(question) if not set(raw_tokens(m.group(0))) <= LIST_WORDS]
+    own = " ".join(m.group(0) for m in words)
+    # Its names first ("the Guatemala CSP evaluation"): the topic's words ("procurement for social
+    # programmes") may run through another report more than the named one.
+    names = " ".join(m.group(0) for m in words if _name_like(question, m))
+    for text in dict.fromkeys(t for t in (names, own) if t):
+        lead = leading_report(snapshot, top_k(bm25_scores(snapshot, text), LEAD_VOTE))  # not the response matrix
+        naming = naming_words(own, snapshot, lead) if lead else []
+        if lead and naming:
+            return lead, naming
+    return None
 
 
 def naming_words(question: str, snapshot: Snapshot, lead: str) -> list[frozenset[str]]:
