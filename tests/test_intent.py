@@ -140,3 +140,12 @@ def test_spanish_and_french_sums_and_french_counts():
     assert MONEY.search("un budget de 2,8 millions de dollars")
     women = answer_pattern("How many women were among the professionals?", bound=True)
     assert women.search("128 professionnels de la santé résidant à l’étranger (dont 26 femmes)")
+
+
+def test_the_cost_of_an_evaluation_is_asked_apart_from_a_programmes_budget():
+    from assistant.answer.abstention import missing_figure
+
+    question = "How much did the KonTerra contract for the CSP evaluation cost WFP?"
+    assert missing_figure(question, ["The third revision brought the budget to USD 126 million."])
+    assert not missing_figure(question, ["The evaluation contract cost USD 45,000."])
+    assert not missing_figure("How much did the project cost?", ["The project's budget was USD 3 million."])

@@ -307,3 +307,6 @@ def test_a_figure_the_named_report_does_not_give_is_refused(indexed):
     assert not cost.found and "gives the sum" in cost.text
     budget = assistant.ask("What was the budget of the ILO value chains programme?")
     assert budget.found and "6.8 million" in budget.text
+    # the programme's USD 6.8 million is no answer to what its evaluation cost
+    own = assistant.ask("How much did the ILO value chains evaluation cost?")
+    assert not own.found and "gives the cost" in own.text

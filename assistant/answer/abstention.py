@@ -157,4 +157,32 @@ def missing_figure(question: str, texts: list[str]) -> str:
             return "No passage found gives the number asked for."
     elif wanted is MONEY and not any(MONEY.search(t) for t in texts):
         return "No passage found gives the sum asked for."
+    elif wanted is MONEY and _OWN_COST.search(question) and not any(_costed(t) for t in texts):
+        return "No passage found gives the cost asked for."  # a programme's budget is not its evaluation's cost
     return ""
+
+
+# "How much did the evaluation cost?", "... the KonTerra contract ... cost WFP?": what the evaluation itself
+# cost, a figure reports seldom give and never as the programme's budget.
+_OWN_COST = re.compile(
+    r"\b(?:evaluation|contract|consultancy)\s+(?:[\w'’-]+\s+){0,2}?(?:cost|costs|fees?)\b"
+    r"|\b(?:cost|fees?|price|budget)\s+(?:of|for)\s+(?:the\s+|this\s+|its\s+)?(?:[\w'’-]+\s+){0,3}?"
+    r"(?:evaluation|contract|consultancy)\b",
+    re.I,
+)
+_COST_WORDS = ("cost", "coût", "cout", "costo", "contract", "contrat", "contrato", "fee", "honorai", "price", "prix",
+               "paid", "payé", "pagad", "spent", "expendit", "dépens", "depens", "gasto")
+_TOKEN = re.compile(r"\d[\d,.]*|[^\W\d_]+")
+
+
+def _costed(text: str) -> bool:
+    """A sum of money with a word of cost just before it or after it ("the contract cost USD 45,000"), or
+    the evaluation's own budget ("the evaluation's budget was EUR 40,000")."""
+    for m in MONEY.finditer(text):
+        near = _TOKEN.findall(text[: m.start()].lower())[-8:] + _TOKEN.findall(text[m.end():].lower())[:4]
+        if any(t.startswith(w) for t in near for w in _COST_WORDS):
+            return True
+        if any(t.startswith(("budget", "presupuesto")) for t in near) and \
+                any(t.startswith(("evaluat", "évaluat", "evaluac")) for t in near):
+            return True
+    return False
