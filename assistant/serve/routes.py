@@ -146,9 +146,7 @@ def router(assistant: Assistant, settings: Settings) -> APIRouter:
         exp: int | None = Query(None, description="expiry of a signed link (`security.file_link`)"),
         sig: str | None = Query(None, description="signature of a signed link: opens this file without a key"),
     ):
-        if not security.valid_file_link(settings, doc_id, exp, sig):
-            raise_refusal(security.refusal(settings, key, write=False))
-        doc = _known(assistant, doc_id)
+        doc = _opened(assistant, settings, doc_id, key, exp, sig)
         path = Path(doc.path)  # from the index, never from the request
         if not _same_file(path, doc):
             raise HTTPException(409, f"{doc.source}: the file at its indexed location is gone or changed; re-ingest it")
@@ -171,9 +169,7 @@ def router(assistant: Assistant, settings: Settings) -> APIRouter:
         exp: int | None = Query(None, description="expiry of a signed file link"),
         sig: str | None = Query(None, description="signature of a signed file link"),
     ) -> Response:
-        if not security.valid_file_link(settings, doc_id, exp, sig):
-            raise_refusal(security.refusal(settings, key, write=False))
-        doc = _known(assistant, doc_id)
+        doc = _opened(assistant, settings, doc_id, key, exp, sig)
         image = _evidence(assistant.page_image, doc.doc_id, page, highlight, sentence or ())
         headers = {"X-Page-Count": str(image.pages), "X-Highlights": str(len(image.boxes)),
                    "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
@@ -191,9 +187,7 @@ def router(assistant: Assistant, settings: Settings) -> APIRouter:
         exp: int | None = Query(None, description="expiry of a signed file link"),
         sig: str | None = Query(None, description="signature of a signed file link"),
     ) -> PassageView:
-        if not security.valid_file_link(settings, doc_id, exp, sig):
-            raise_refusal(security.refusal(settings, key, write=False))
-        doc = _known(assistant, doc_id)
+        doc = _opened(assistant, settings, doc_id, key, exp, sig)
         return _evidence(assistant.passage_view, doc.doc_id, chunk_id, sentence or ())
 
     @r.post("/documents", response_model=IngestReport, dependencies=write, tags=["documents"],
@@ -261,6 +255,14 @@ def _evidence(method: Callable[..., T], *args: Any) -> T:
         return method(*args)
     except EvidenceError as exc:
         raise HTTPException(exc.status, str(exc)) from None
+
+
+def _opened(assistant, settings: Settings, doc_id: str, key: str | None, exp: int | None, sig: str | None) -> Document:
+    """A document a request may read from (its file, page images, passages): a valid signed link opens it,
+    else the key rules for reading apply."""
+    if not security.valid_file_link(settings, doc_id, exp, sig):
+        raise_refusal(security.refusal(settings, key, write=False))
+    return _known(assistant, doc_id)
 
 
 def _known(assistant, doc_id: str) -> Document:
