@@ -18,8 +18,8 @@ from assistant.answer.base import Scored
 from assistant.index.snapshot import Snapshot
 from assistant.index.tokens import STOPWORDS, query_terms, query_tokens
 from assistant.models import Passage
-from assistant.search.counting import CountOf
-from assistant.search.focus import report_family, report_naming
+from assistant.search.counting import TOKEN, CountOf
+from assistant.search.focus import named_evaluation
 from assistant.search.glossary import french_forms
 from assistant.search.intent import MONEY, answer_pattern, asked_parts, document_kinds
 
@@ -108,12 +108,12 @@ def missing_part(question: str, snapshot: Snapshot) -> str:
     its response) counts as part of the evaluation; one that names it in passing does not. A part is
     missing when no section of the evaluation is of its type and its text never names it.
     """
-    naming = report_naming(snapshot, question)
-    if naming is None:
+    evaluation = named_evaluation(snapshot, question)
+    if evaluation is None:
         return ""
-    named, words = naming
+    named, members = evaluation
     outline = snapshot.outline()
-    family_ids = sorted(report_family(snapshot, words) | {named})  # the named report, even where its words weigh 0
+    family_ids = sorted(members)
     family = [outline[doc_id] for doc_id in family_ids]
     title = outline[named].title or "the report the question names"
     if "management response" in document_kinds(question) and not any(
@@ -172,14 +172,13 @@ _OWN_COST = re.compile(
 )
 _COST_WORDS = ("cost", "coût", "cout", "costo", "contract", "contrat", "contrato", "fee", "honorai", "price", "prix",
                "paid", "payé", "pagad", "spent", "expendit", "dépens", "depens", "gasto")
-_TOKEN = re.compile(r"\d[\d,.]*|[^\W\d_]+")
 
 
 def _costed(text: str) -> bool:
     """A sum of money with a word of cost just before it or after it ("the contract cost USD 45,000"), or
     the evaluation's own budget ("the evaluation's budget was EUR 40,000")."""
     for m in MONEY.finditer(text):
-        near = _TOKEN.findall(text[: m.start()].lower())[-8:] + _TOKEN.findall(text[m.end():].lower())[:4]
+        near = TOKEN.findall(text[: m.start()].lower())[-8:] + TOKEN.findall(text[m.end():].lower())[:4]
         if any(t.startswith(w) for t in near for w in _COST_WORDS):
             return True
         if any(t.startswith(("budget", "presupuesto")) for t in near) and \

@@ -18,7 +18,7 @@ from assistant.index.snapshot import Snapshot
 from assistant.index.tokens import raw_tokens
 from assistant.models import Answer, Passage, Record
 from assistant.search.candidates import Candidate, to_passage
-from assistant.search.focus import report_family, report_naming
+from assistant.search.focus import named_evaluation
 from assistant.search.intent import LIST_WORDS
 from assistant.search.records import RecordIndex
 
@@ -87,10 +87,10 @@ def record_items(
     if rtype is None or not docs:
         return []
     found = records.search(question, type=rtype, k=500)
-    naming = report_naming(snapshot, question)
+    evaluation = named_evaluation(snapshot, question)
     # "What lessons did the Haiti border project teach?": that evaluation's items only (its report, brief
     # or response), when it has any, though the search found other reports' sections of that type first.
-    family = report_family(snapshot, naming[1]) | {naming[0]} if naming else set()
+    family = evaluation[1] if evaluation else set()
     if any(r.doc_id in family for r in found):
         docs = family
     found = [r for r in found if r.doc_id in docs]

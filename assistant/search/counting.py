@@ -14,7 +14,7 @@ import re
 from assistant.index.tokens import fold, query_tokens
 from assistant.search.glossary import french_forms
 
-__all__ = ["CountOf", "counted"]
+__all__ = ["TOKEN", "CountOf", "counted"]
 
 # "how many data requests did ...", "number of staff", "combien d'entretiens", "cuántas escuelas".
 _ASKED = re.compile(
@@ -40,7 +40,7 @@ _NUMBER_WORDS = frozenset(
     uno una dos tres cuatro cinco seis siete ocho nueve diez once doce quince veinte treinta cuarenta cincuenta
     cien ciento mil""".split()
 )
-_TOKEN = re.compile(r"\d[\d,.]*|[^\W\d_]+")
+TOKEN = re.compile(r"\d[\d,.]*|[^\W\d_]+")  # a number or a word, what a figure and its noun are made of
 WINDOW = 4  # the counted noun follows its number within this many words ("161 data service requests")
 
 
@@ -55,7 +55,7 @@ def counted(question: str) -> frozenset[str] | None:
     if m is None:
         return None
     words: list[str] = []
-    for word in _TOKEN.findall(fold(m["words"])):
+    for word in TOKEN.findall(fold(m["words"])):
         if word in _STOP or word.isdigit():
             break
         words.append(word)
@@ -77,7 +77,7 @@ class CountOf:
         self.pattern = "count:" + ",".join(sorted(keys))
 
     def search(self, text: str) -> bool:
-        tokens = _TOKEN.findall(fold(text))
+        tokens = TOKEN.findall(fold(text))
         for i, token in enumerate(tokens):
             if token[0].isdigit() or token in _NUMBER_WORDS:
                 if any(t.startswith(k) for t in tokens[i + 1 : i + 1 + WINDOW] for k in self.keys):

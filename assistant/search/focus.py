@@ -18,8 +18,8 @@ from assistant.index.tokens import WORD, query_tokens, raw_tokens
 from assistant.search.intent import LIST_WORDS
 from assistant.search.lexical import bm25_scores, top_k
 
-__all__ = ["FAMILY_SHARE", "LEAD_VOTE", "MIN_FOCUS_WORDS", "PERVASIVE", "focus_query", "leading_report", "named_report",
-           "named_family", "naming_words", "report_family", "report_naming"]
+__all__ = ["FAMILY_SHARE", "LEAD_VOTE", "MIN_FOCUS_WORDS", "PERVASIVE", "focus_query", "leading_report",
+           "named_evaluation", "named_family", "naming_words", "report_family", "report_naming"]
 
 # The leading report is the one with the most BM25 score among the best LEAD_VOTE
 # passages, not the owner of the single best passage: one stray passage of
@@ -67,10 +67,14 @@ def _pervading(query: str, snapshot: Snapshot, doc_id: str) -> list[re.Match[str
             if (forms := query_tokens(m.group(0))) and snapshot.spread(doc_id, forms) >= PERVASIVE]
 
 
-def named_report(snapshot: Snapshot, question: str) -> str | None:
-    """The report a question names, if it names one (see `report_naming`)."""
+def named_evaluation(snapshot: Snapshot, question: str) -> tuple[str, set[str]] | None:
+    """The report a question names and its evaluation's documents (it, its brief, its response), if it
+    names one (see `report_naming`): the named report counts even where its naming words weigh nothing."""
     naming = report_naming(snapshot, question)
-    return naming[0] if naming else None
+    if naming is None:
+        return None
+    named, words = naming
+    return named, report_family(snapshot, words) | {named}
 
 
 def report_naming(snapshot: Snapshot, question: str) -> tuple[str, list[frozenset[str]]] | None:
