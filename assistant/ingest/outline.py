@@ -106,28 +106,26 @@ class Outline:
             if page > self.cover_last:
                 stack = [h for h in stack if h.page is None or h.page > self.cover_last]
         effective: float = level
-        sibling: _Open | None = None
+        nested = False  # a group opened inside another scheme's heading, or the next group there
         if number is not None:
             scheme, parts = number
+            sibling: _Open | None = None
             while stack and stack[-1].number is not None and stack[-1].number[0] == scheme \
                     and not _contains(stack[-1].number[1], parts):
                 sibling = stack.pop()
+            nested = sibling is not None and sibling.nested
             if stack and stack[-1].number is not None and stack[-1].number[0] == scheme:
                 effective = max(level, stack[-1].level + 0.5)  # inside its parent number, whatever the font says
-            elif sibling is not None and sibling.nested:
+            elif nested and sibling is not None:
                 effective = sibling.level  # "B)" where "A)" was: the group's place, whatever the font says
             elif _starts(parts) and any(h.number is not None and h.number[0] != scheme for h in stack):
-                effective = max(level, stack[-1].level + 0.5)  # "A)" opening inside "3.2": a group within it
-                stack.append(_Open(effective, text, number, is_front_matter(text), page, nested=True))
-                self.stack = stack
-                return
+                effective, nested = max(level, stack[-1].level + 0.5), True  # "A)" opening inside "3.2"
             else:
                 while stack and stack[-1].level >= level:
                     stack.pop()
         else:
             while stack and stack[-1].level >= level:
                 stack.pop()
-        nested = number is not None and sibling is not None and sibling.nested
         stack.append(_Open(effective, text, number, is_front_matter(text), page, nested))
         self.stack = stack
 
