@@ -117,6 +117,13 @@ def test_a_count_is_bound_to_what_it_counts(question, sentence, bound):
         ("Who filled in the management response matrix for the final evaluation?", {"management response"}),
         ("Can it be fixed by aid alone, according to the final evaluation?", {"final"}),
         ("Que dit la réponse de la direction ?", {"management response"}),
+        # the organisation answering, by its acronym
+        ("Did IOM fully accept the recommendation on working group members?", {"management response"}),
+        ("What did IOM commit to on monitoring after the final evaluation?", {"management response"}),
+        ("How did IOM respond to the Horn of Africa recommendations?", {"management response"}),
+        ("Which Haiti recommendation was only partially accepted?", {"management response"}),
+        ("How did WFP respond to the floods in 2022?", set()),
+        ("Did the ILO programme respond to COVID-19?", set()),
         ("What were the findings on sustainability?", set()),
         ("How brief were the interviews?", set()),
     ],

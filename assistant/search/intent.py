@@ -71,10 +71,16 @@ def list_intent(question: str) -> str | None:
 # only the question says which one it asks about. A final evaluation is named
 # in most questions only as the report's name ("the ILO final evaluation of
 # ..."), so it counts only when no other kind is named.
+# Management, or the organisation by its acronym, answering: "did IOM fully accept ...", "what did IOM commit
+# to", "how did IOM respond to the ... recommendations" (not "did WFP respond to the floods").
+_ANSWERER = r"\b(?:[Mm]anagement(?:'s|’s)?|[A-Z]{2,}|[Tt]he organi[sz]ation) (?:\w+ly )?"
+_RESPONDS = (_ANSWERER + r"(?:[Cc]ommit\w*|[Aa]ccept\w*|[Aa]gree\w*|[Rr]eject\w*|[Pp]ledge\w*)\b"
+             r"|\b[Mm]anagement(?:'s|’s)? (?:\w+ly )?[Rr]espon\w*|"
+             + _ANSWERER + r"[Rr]espond\w* to\b.{0,60}\b(?:[Rr]ecommendation|[Ee]valuation|[Rr]eview)")
 _KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("management response", re.compile(
-        r"\bmanagement(?:'s|’s)? (?:respon\w*|commit\w*|accept\w*|agree\w*|reject\w*|pledge\w*)"
-        r"|\b(?:in|by) (?:its|their|the organi[sz]ation's) response to\b|\br[ée]ponse de la direction\b", re.I)),
+        _RESPONDS + r"|\b(?:in|by) (?:its|their|the organi[sz]ation's) response to\b|\br[ée]ponse de la direction\b"
+        r"|\brecommendations? (?:was|were) (?:\w+ ){0,2}?(?:accepted|rejected)\b")),
     ("brief", re.compile(r"\b(?:evaluation|learning|policy) brief\b|\bthe brief\b|\b(?:note|résumé) d['’]évaluation\b",
                          re.I)),
     ("terms of reference", re.compile(r"\bterms of reference\b|\bToR\b|\btermes de référence\b")),

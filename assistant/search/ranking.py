@@ -89,7 +89,8 @@ def fuse(pool: dict[str, Candidate], question: str, focus_dense: dict[str, float
     if wanted_kinds:
         related = same_family(ranked, KIND_NEAR, named_title)
         for cand in ranked:
-            if cand.meta.get("kind") in wanted_kinds and cand.meta.get("title", "") in related:
+            if cand.meta.get("kind") in wanted_kinds and (cand.meta.get("title", "") in related
+                                                          or cand.meta.get("doc_id") in named_docs):
                 cand.fused += KIND_BONUS
         ranked.sort(key=lambda c: (-c.fused, c.chunk_id))
     return ranked
