@@ -1,4 +1,4 @@
-"""A report's bibliography and its lists of evaluation questions are told from its prose."""
+"""A report's bibliography, its lists of evaluation questions and its tables of contents are told from its prose."""
 
 from __future__ import annotations
 
@@ -28,6 +28,19 @@ def test_a_bibliography_and_a_list_of_questions_are_apparatus():
     assert is_apparatus(QUESTIONS)
     assert is_apparatus("Bail Carine, L. C. Analyse situationnelle.", "ANNEXES > 5. BIBLIOGRAPHY > Internal Documents")
     assert is_apparatus("IOM Migration Data Strategy.", "REFERENCES")
+
+
+CONTENTS = """Acknowledgements ............................................................... i
+1.1. EVALUATION FEATURES ........................................................ 1
+2.4. EFFICIENCY ................................................................. 28
+Annex 2. Timeline ............................................................... 56"""
+
+
+def test_a_table_of_contents_is_apparatus():
+    assert is_apparatus(CONTENTS, "Contents")
+    assert is_apparatus("Cohérence externe …………… 17\nDurabilité …………… 19\nGenre …………… 21", "Table des matières")
+    # one dotted line in prose is not a table of contents
+    assert not is_apparatus("See the efficiency section ............ 28\n" + PROSE)
 
 
 def test_prose_with_citations_or_a_question_is_not():
