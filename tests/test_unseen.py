@@ -123,5 +123,8 @@ def test_terms_of_reference_have_no_recommendations_to_give(csp_evaluations):
     assert not topical.found and "has no conclusions" in topical.text
     period = csp_evaluations.ask("¿Qué periodo cubre la evaluación del PEP del PMA en Guatemala?")
     assert period.found and "guatemala" in period.citations[0].source
+    # asked in English of a Spanish document: its words in Spanish ("evaluación", "métodos", "datos")
+    methods = csp_evaluations.search("Which data collection methods are planned for the Guatemala CSP evaluation?", k=3)
+    assert any("métodos mixtos" in p.text for p in methods)
     eswatini = csp_evaluations.ask("What did the Eswatini evaluation recommend on capacity strengthening?")
     assert eswatini.found and all("eswatini" in p.source for p in eswatini.citations)

@@ -20,7 +20,7 @@ from assistant.index.tokens import STOPWORDS, query_terms, query_tokens
 from assistant.models import Passage
 from assistant.search.counting import TOKEN, CountOf
 from assistant.search.focus import named_evaluation
-from assistant.search.glossary import french_forms
+from assistant.search.glossary import translated_forms
 from assistant.search.intent import MONEY, answer_pattern, asked_parts, document_kinds
 
 # Calibrated on the dev questions' unanswerable items (docs/experiments.md, "Answers").
@@ -51,7 +51,7 @@ class Evidence:
             seen.update(query_tokens(f"{p.title} {p.section} {p.text}"))  # both stemmings, as the question's
         total = sum(weights.values()) or 1.0
         # An English question's word is found in a French passage in French ("lesson": leçon, enseignement).
-        coverage = sum(w for forms, w in weights.items() if forms & seen or french_forms(forms) & seen) / total
+        coverage = sum(w for forms, w in weights.items() if forms & seen or translated_forms(forms) & seen) / total
         searchable = any(_searchable(form) for forms in weights for form in forms)
         return cls(similarity, coverage, unknown_names(question, snapshot), searchable,
                    missing_part(question, snapshot))

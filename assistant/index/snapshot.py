@@ -61,7 +61,7 @@ class Snapshot:
         self.bm25 = Bm25([])
         self._row: dict[str, int] = {}
         self._by_doc: dict[str, list[int]] = {}
-        self.french: np.ndarray | None = None  # which rows are French; None when none is
+        self.languages: dict[str, np.ndarray] = {}  # language -> which rows are in it, for each one present
         self._doc_df: dict[str, dict[str, int]] = {}  # doc -> its chunks' document frequencies
         self._docs_with: dict[str, int] = {}  # term -> how many documents have it
         self._marks: dict[tuple[str, int], np.ndarray] = {}  # (pattern, row) -> which sentences match
@@ -145,8 +145,8 @@ class Snapshot:
         for i, meta in enumerate(metas):
             by_doc.setdefault(meta.get("doc_id", ""), []).append(i)
         self._by_doc = by_doc
-        french = np.fromiter((m.get("language") == "fr" for m in metas), dtype=bool, count=len(metas))
-        self.french = french if french.any() else None
+        languages = np.array([m.get("language") or "" for m in metas], dtype=object)
+        self.languages = {lang: rows for lang in set(languages) if lang and (rows := languages == lang).any()}
         self._doc_df = doc_df
         docs_with: dict[str, int] = {}
         for own in doc_df.values():

@@ -2,8 +2,8 @@
 
 Acronyms and codes (HRDD, IN/285, RT.1354) survive tokenisation; words are
 case- and accent-folded, stopwords dropped, and stemmed per the text's
-language (English or French). A query does not know which language it will
-meet, so its words are stemmed both ways.
+language (English, French or Spanish). A query does not know which language
+it will meet, so its words are stemmed every way.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["STOPWORDS", "WORD", "doc_tokens", "fold", "query_terms", "query_tokens", "raw_tokens", "stemmer"]
+__all__ = ["LANGUAGES", "STOPWORDS", "WORD", "doc_tokens", "fold", "query_terms", "query_tokens", "raw_tokens", "stemmer"]
 
 WORD = re.compile(r"[\w]+(?:[./-][\w]+)*", re.UNICODE)  # a word, or a code with inner . / -
 STOPWORDS = frozenset(
@@ -21,8 +21,11 @@ STOPWORDS = frozenset(
     while who whom why will with would should may might must not no nor also about after before between during
     over under up down out more most other some any each all both few many much very s t just only own same too
     le la les un une des du de d l et en est sont au aux ce ces cette qui que quoi dont où ou par pour sur dans
-    avec sans se sa son ses leur leurs il elle ils elles on nous vous pas ne plus été être a ont fait""".split()
+    avec sans se sa son ses leur leurs il elle ils elles on nous vous pas ne plus été être a ont fait
+    el los las del al y e o u con por para su sus es fue son se lo una uno unos unas como pero más muy ya
+    entre sobre sin este esta estos estas ese esa han ha ser está están también hasta desde cuando""".split()
 )
+LANGUAGES = {"en": "english", "fr": "french", "es": "spanish"}  # the stemmers of the languages indexed as such
 
 
 def fold(text: str) -> str:
@@ -32,10 +35,10 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=4)
 def stemmer(language: str):
-    """The Snowball stemmer of a language: French for "fr", English for anything else."""
+    """The Snowball stemmer of a language: English for any language not in LANGUAGES."""
     import Stemmer
 
-    return Stemmer.Stemmer("french" if language == "fr" else "english")
+    return Stemmer.Stemmer(LANGUAGES.get(language, "english"))
 
 
 def raw_tokens(text: str) -> list[str]:
@@ -57,26 +60,26 @@ def raw_tokens(text: str) -> list[str]:
 
 def doc_tokens(text: str, language: str | None) -> list[str]:
     """A passage's or record's terms, stemmed in its own language."""
-    stem = stemmer("fr" if language == "fr" else "en").stemWord
+    stem = stemmer(language or "en").stemWord
     return [t if not t.isalpha() else stem(t) for t in raw_tokens(text)]
 
 
-def query_tokens(text: str) -> list[str]:
-    """A query's terms, each word stemmed both ways (it may meet English or French text)."""
-    en, fr = stemmer("en").stemWord, stemmer("fr").stemWord
-    out: list[str] = []
-    for t in raw_tokens(text):
-        forms = {t} if not t.isalpha() else {en(t), fr(t)}
-        out.extend(sorted(forms))
-    return out
+def query_tokens(text: str, languages: tuple[str, ...] = ("en", "fr")) -> list[str]:
+    """A query's BM25 terms, each word stemmed in English and French (it may meet either). Another
+    language's stems are searched on that language's passages only (search/lexical.py): each extra form
+    of a word that matches counts the word again."""
+    return [form for forms in _word_forms(text, languages) for form in sorted(forms)]
 
 
 def query_terms(text: str) -> list[frozenset[str]]:
-    """Each distinct word of a query as the set of its stemmed forms.
+    """Each distinct word of a query as the set of its stemmed forms, in every language of LANGUAGES.
 
     Counting forms separately would weigh an English word's never-seen French
     stem ("identified") as a rare term missing from every passage.
     """
-    en, fr = stemmer("en").stemWord, stemmer("fr").stemWord
-    words = (frozenset({t}) if not t.isalpha() else frozenset({en(t), fr(t)}) for t in raw_tokens(text))
-    return list(dict.fromkeys(words))
+    return list(dict.fromkeys(_word_forms(text, tuple(LANGUAGES))))
+
+
+def _word_forms(text: str, languages: tuple[str, ...]) -> list[frozenset[str]]:
+    stems = [stemmer(language).stemWord for language in languages]
+    return [frozenset({t}) if not t.isalpha() else frozenset(stem(t) for stem in stems) for t in raw_tokens(text)]

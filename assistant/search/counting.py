@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from assistant.index.tokens import fold, query_tokens
-from assistant.search.glossary import french_forms
+from assistant.search.glossary import translated_forms
 
 __all__ = ["TOKEN", "CountOf", "counted"]
 
@@ -65,7 +65,7 @@ def counted(question: str) -> frozenset[str] | None:
     if any(w in _PEOPLE for w in words):
         keys |= {_key(w) for w in _PEOPLE}
     for word in words:  # counted in a French report: "women" as "26 femmes" (glossary.py)
-        keys |= {_key(f) for f in french_forms(frozenset(query_tokens(word)))}
+        keys |= {_key(f) for f in translated_forms(frozenset(query_tokens(word)))}
     return frozenset(keys)
 
 
