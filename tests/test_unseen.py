@@ -126,5 +126,9 @@ def test_terms_of_reference_have_no_recommendations_to_give(csp_evaluations):
     # asked in English of a Spanish document: its words in Spanish ("evaluación", "métodos", "datos")
     methods = csp_evaluations.search("Which data collection methods are planned for the Guatemala CSP evaluation?", k=3)
     assert any("métodos mixtos" in p.text for p in methods)
+    # the report a question names leads, though its topic's words run through the other report more
+    named = csp_evaluations.search("How will the Guatemala evaluation assess school feeding, nutrition and "
+                                   "resilience outcomes for smallholder farmers?", k=3)
+    assert "guatemala" in named[0].source
     eswatini = csp_evaluations.ask("What did the Eswatini evaluation recommend on capacity strengthening?")
     assert eswatini.found and all("eswatini" in p.source for p in eswatini.citations)

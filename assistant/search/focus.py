@@ -84,14 +84,22 @@ def report_naming(snapshot: Snapshot, question: str) -> tuple[str, list[frozense
     words = [m for m in WORD.finditer(question) if not set(raw_tokens(m.group(0))) <= LIST_WORDS]
     own = " ".join(m.group(0) for m in words)
     # Its names first ("the Guatemala CSP evaluation"): the topic's words ("procurement for social
-    # programmes") may run through another report more than the named one.
+    # programmes") may run through another report more than the named one. A name shared by several
+    # reports ("WFP") only narrows the choice: the whole question picks among them.
     names = " ".join(m.group(0) for m in words if _name_like(question, m))
+    whole = _lead(snapshot, own) if own else ""
     for text in dict.fromkeys(t for t in (names, own) if t):
-        lead = leading_report(snapshot, top_k(bm25_scores(snapshot, text), LEAD_VOTE))  # not the response matrix
+        lead = whole if text == own else _lead(snapshot, text)
         naming = naming_words(own, snapshot, lead) if lead else []
+        if naming and lead != whole and whole in report_family(snapshot, naming):
+            lead, naming = whole, naming_words(own, snapshot, whole)
         if lead and naming:
             return lead, naming
     return None
+
+
+def _lead(snapshot: Snapshot, text: str) -> str:
+    return leading_report(snapshot, top_k(bm25_scores(snapshot, text), LEAD_VOTE))  # not the response matrix
 
 
 def naming_words(question: str, snapshot: Snapshot, lead: str) -> list[frozenset[str]]:

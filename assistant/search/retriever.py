@@ -22,7 +22,7 @@ from assistant.index.store import Store
 from assistant.models import Passage
 from assistant.search.candidates import Candidate, to_passage
 from assistant.search.dedupe import collapse_duplicates
-from assistant.search.focus import focus_query, leading_report, named_family
+from assistant.search.focus import focus_query, leading_report, named_family, report_naming
 from assistant.search.gate import FairGate, single_threaded_blas
 from assistant.search.intent import answer_pattern
 from assistant.search.lexical import bm25_scores, top_k
@@ -96,7 +96,8 @@ class Retriever:
         ranked = top_k(bm25, n)
         ids = self.snapshot.ids  # after scoring: it rebuilds a stale copy first
         lexical = [(ids[row], score) for row, score in ranked]
-        lead = leading_report(self.snapshot, ranked) if ranked else ""
+        naming = report_naming(self.snapshot, query)
+        lead = naming[0] if naming else leading_report(self.snapshot, ranked) if ranked else ""
         focus = focus_query(query, self.snapshot, lead) if lead else query
         vector, focus_vector = self.embedder.embed_queries([query, focus], block=block)
         family = frozenset(named_family(query, self.snapshot, lead, focus != query)) if lead else frozenset()
