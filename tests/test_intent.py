@@ -98,6 +98,12 @@ def test_quantity_sentences(sentence, quantity):
         ("Combien d'entretiens pour l'évaluation ?", "Au total, quinze entretiens ont été réalisés", True),
         ("How many data requests did the hub answer?", "81 requests in 2023, up from 2021", True),
         ("How many data requests did the hub answer?", "The hub had 10 staff in 2024", False),
+        # people under another name, an evaluation's acronyms, the noun before its number
+        ("How many returnees did the project assist?", "assistance to 428 beneficiaries, with most receiving", True),
+        ("How many interviews and pupils did it cover?", "A total of 68 KIIs, 25 FGDs and 611 schoolchildren", True),
+        ("How many staff did the hub lose?", "a reduction in staffing from 10 in December 2024 to three", True),
+        ("How many staff did the hub lose?", "staff in 2024 and 2025 were cut", False),
+        ("How many women were interviewed?", "In total, 41 beneficiaries were interviewed", False),
     ],
 )
 def test_a_count_is_bound_to_what_it_counts(question, sentence, bound):

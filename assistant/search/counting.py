@@ -27,11 +27,18 @@ _STOP = frozenset(
     were le la les des du de a ont sont est pour par dans en y el la los las del se han fueron
     times fois veces""".split()  # "how many times" counts occasions, named by no noun
 )
-# People are counted under many names: "how many people" is answered by "151 persons" or "214 respondents".
-_PEOPLE = frozenset(
-    """people persons person individuals respondents participants interviewees informants stakeholders
-    personnes repondants participants informateurs personas participantes encuestados""".split()
-)
+# Things counted under several names. People: "how many people" is answered by "151 persons" or "214
+# respondents", "how many returnees" by "428 beneficiaries" (whom a project serves are its beneficiaries).
+# An evaluation's interviews and focus groups by their acronyms ("68 KIIs, 25 FGDs"); pupils as schoolchildren.
+_KINDRED = [
+    frozenset("""people persons person individuals respondents participants interviewees informants stakeholders
+    beneficiaries migrants returnees refugees personnes repondants participants informateurs beneficiaires
+    migrants rapatries retournes refugies personas participantes encuestados beneficiarios migrantes retornados
+    refugiados""".split()),
+    frozenset("interviews interview kiis kii entretiens entrevistas".split()),
+    frozenset("fgds fgd focus groupes grupos".split()),
+    frozenset("pupils students schoolchildren learners eleves etudiants alumnos estudiantes".split()),
+]
 _NUMBER_WORDS = frozenset(
     """one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
     eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand
@@ -42,6 +49,9 @@ _NUMBER_WORDS = frozenset(
 )
 TOKEN = re.compile(r"\d[\d,.]*|[^\W\d_]+")  # a number or a word, what a figure and its noun are made of
 WINDOW = 4  # the counted noun follows its number within this many words ("161 data service requests")
+# or comes just before it, alone or with one of these between: "staffing from 10 to three", "respondents (N=2271)"
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_LINKS = frozenset("from of at was were is are n totalled totaling numbering de à a fue fueron".split())
 
 
 def _key(word: str) -> str:
@@ -62,8 +72,9 @@ def counted(question: str) -> frozenset[str] | None:
     if not words:
         return None
     keys = {_key(w) for w in words}
-    if any(w in _PEOPLE for w in words):
-        keys |= {_key(w) for w in _PEOPLE}
+    for kin in _KINDRED:
+        if kin.intersection(words):
+            keys |= {_key(w) for w in kin}
     for word in words:  # counted in a French report: "women" as "26 femmes" (glossary.py)
         keys |= {_key(f) for f in translated_forms(frozenset(query_tokens(word)))}
     return frozenset(keys)
@@ -80,6 +91,8 @@ class CountOf:
         tokens = TOKEN.findall(fold(text))
         for i, token in enumerate(tokens):
             if token[0].isdigit() or token in _NUMBER_WORDS:
-                if any(t.startswith(k) for t in tokens[i + 1 : i + 1 + WINDOW] for k in self.keys):
+                before = [] if _YEAR.fullmatch(token) else tokens[max(0, i - 2) : i]  # "staff in 2024": no count
+                before = before[:1] if before and before[-1] in _LINKS else before[-1:]
+                if any(t.startswith(k) for t in tokens[i + 1 : i + 1 + WINDOW] + before for k in self.keys):
                     return True
         return False
