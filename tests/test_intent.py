@@ -2,10 +2,13 @@ import pytest
 
 from assistant.search.counting import CountOf
 from assistant.search.intent import (
-    AGENT,
     DATE,
+    EVALUATOR,
     FUNDER,
+    LEADER,
+    MANAGER,
     MONEY,
+    RESPONDENT,
     PLACE,
     QUANTITY,
     STANCE,
@@ -60,14 +63,43 @@ def test_list_intent_needs_a_plural(question, kind):
         ("From which month should teams start producing guides?", DATE),
         ("Who staffed the unit when the evaluation was carried out?", None),  # "when" mid-question: no date asked
         ("Who funded the MIRAA III project?", FUNDER),
-        ("Who led the AAP evaluation?", AGENT),
-        ("Qui a dirigé l'équipe d'évaluation du PSP Côte d'Ivoire ?", AGENT),
+        ("Who led the AAP evaluation?", LEADER),
+        ("Qui a dirigé l'équipe d'évaluation du PSP Côte d'Ivoire ?", LEADER),
+        ("Who evaluated the EU-IOM Horn of Africa initiative?", EVALUATOR),
+        ("Who manages the Guatemala CSP evaluation?", MANAGER),
+        ("Who filled in the management response matrix for the final evaluation?", RESPONDENT),
         ("Who should lead the reform?", None),  # not the evaluation's authors
         ("What did the evaluation conclude about monitoring?", None),
     ],
 )
 def test_answer_pattern_from_wording(question, pattern):
     assert answer_pattern(question) is pattern
+
+
+@pytest.mark.parametrize(
+    "role, sentence, credit",
+    [
+        (EVALUATOR, "developed by the evaluation team of PPMI Group, including: Loes van der Graaf", True),
+        (EVALUATOR, "Évaluateur(s) : Célestin SIKUBE TAKAMGNO", True),
+        (LEADER, "Melissa Andrade Costa (Lead eval.)", True),
+        (LEADER, "Pierre Leguéné Chef d’équipe", True),
+        (LEADER, "Team Leader – Katrina Rojas", True),
+        (MANAGER, "La evaluación estará a cargo de Pernille Hougesen, Oficial de Evaluación", True),
+        (RESPONDENT, "Person or entity responsible for completing the management response matrix: Laura BOUCSEIN", True),
+        # a role with no name, a unit, the agency: no credit
+        (LEADER, "the related initiatives led by a small but dedicated AAP unit in IOM Headquarters", False),
+        (EVALUATOR, "The recommendations are prioritized based on the evaluation team’s assessment", False),
+        (MANAGER, "Document commissioned by the IOM under the Joint Initiative in the Horn of Africa.", False),
+        (EVALUATOR, "La evaluación será realizada por un equipo de consultores independientes", False),
+        # another role's credit
+        (LEADER, "Evaluation Manager – Serena Pepino, WFP Private Sector Partnerships", False),
+        (LEADER, "this will depend on growth in the US market (led by WFP USA)", False),
+        (LEADER, "The evaluation was led by Ana Silva", True),
+        (EVALUATOR, "Name and function of the MR coordinator: Javier Sánchez, Monitoring and Evaluation Officer", False),
+    ],
+)
+def test_a_credit_names_someone_in_the_role_asked(role, sentence, credit):
+    assert role.search(sentence) is credit
 
 
 @pytest.mark.parametrize(

@@ -223,6 +223,43 @@ def test_short_questions_are_answered_from_the_report_they_name(indexed):
         assert expected in first, (question, answer.text)
 
 
+def test_who_questions_are_answered_by_the_named_evaluations_credits(indexed):
+    """"Who led / evaluated / filled in ...": the credit of that role, from the named evaluation's documents,
+    wherever it sits (a cover page, a response matrix's header), not prose with "led by" in it."""
+    assistant, _ = indexed
+    for question, expected in (
+        ("Who led the AAP evaluation?", "Melissa Andrade Costa"),
+        ("Who evaluated the EU-IOM Horn of Africa initiative?", "PPMI Group"),
+        ("Who evaluated the Haiti-Dominican Republic dialogue project?", "Célestin SIKUBE TAKAMGNO"),
+        ("Who filled in the management response matrix for the Horn of Africa evaluation?", "Laura BOUCSEIN"),
+    ):
+        answer = assistant.ask(question)
+        assert answer.found and expected in answer.text.split("[1]")[0], (question, answer.text)
+
+
+def test_a_label_is_answered_with_the_line_it_introduces():
+    """"Responsible for completing the matrix:" then "DAVID MARQUES, PROJECT MANAGER" on the next line."""
+    import numpy as np
+
+    from assistant.answer.base import Scored
+    from assistant.answer.extractive import ExtractiveAnswerer
+    from assistant.models import Passage
+
+    text = "Person responsible for completing the matrix:\n\nDAVID MARQUES, PROJECT MANAGER\n\nOverall comment:"
+    spans = [(0, 45), (47, 77), (79, 95)]
+
+    class Sentences:
+        def sentences(self, chunk_ids):
+            return {c: [(a, b, np.zeros(2)) for a, b in spans] for c in chunk_ids}
+
+    passage = Passage(chunk_id="c1", doc_id="d", source="mr.pdf", text=text, score=1.0)
+    answerer = ExtractiveAnswerer(Sentences())  # type: ignore[arg-type]
+    label = Scored(passage, 0, 45, 1.0, 0.5, np.zeros(2))
+    assert answerer._with_value(label).text.endswith("DAVID MARQUES, PROJECT MANAGER")
+    plain = Scored(passage, 47, 77, 1.0, 0.5, np.zeros(2))
+    assert answerer._with_value(plain) is plain
+
+
 def test_follow_up_keeps_the_subject(indexed):
     assistant, _ = indexed
     history = ["How many people were interviewed for the ILO evaluation of responsible value chains in Asia?"]

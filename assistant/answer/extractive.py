@@ -10,6 +10,7 @@ relevant enough was retrieved the answer says so (abstention.py).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 
@@ -27,8 +28,9 @@ from assistant.answer.lists import (
 from assistant.index.snapshot import Snapshot
 from assistant.index.tokens import doc_tokens, query_terms
 from assistant.models import Answer, Passage
-from assistant.search.focus import PERVASIVE, report_family, report_naming
-from assistant.search.intent import answer_pattern, list_intent, section_types
+from assistant.search.candidates import Candidate, to_passage
+from assistant.search.focus import PERVASIVE, named_evaluation, report_family, report_naming
+from assistant.search.intent import Credits, answer_pattern, list_intent, section_types
 from assistant.search.ranking import ANSWER_BONUS
 from assistant.search.records import RecordIndex
 
@@ -42,6 +44,7 @@ PASSAGE_WEIGHT = 0.5
 # bonus is halved by PASSAGE_WEIGHT, and a finding that restates the topic would outrank the recommendation.
 SECTION_BONUS = 0.1
 CLOSE_TO_BEST = 0.15  # sentences scoring within this of the best join the answer
+CREDIT_PASSAGES = 8  # an evaluation's first passages with credits in them, looked up beside those retrieved
 MIN_SENTENCE_CHARS = 25  # shorter "sentences" are headings, labels or list stubs
 
 
@@ -101,7 +104,26 @@ class ExtractiveAnswerer:
         missing = missing_figure(question, [s.text for s in scored])
         if missing:
             return not_found(question, passages, missing)
+        role = answer_pattern(question)
+        if isinstance(role, Credits):
+            scored = self._credits(question, qvec, scored, role)
         return self._short_answer(question, scored)
+
+    def _credits(self, question: str, qvec: np.ndarray, scored: list[Scored], role: Credits) -> list[Scored]:
+        """"Who evaluated / led / managed the X evaluation?" is answered by X's credits ("Team Leader – Katrina
+        Rojas"), wherever in its evaluation's documents they are: a names list on a cover page seldom ranks
+        among the passages retrieved, and the prose that does ("led by a small AAP unit") is no answer."""
+        named = named_evaluation(self.snapshot, question)
+        if named is None:
+            return scored
+        family = sorted(named[1], key=lambda d: d != named[0])  # the named report's own credits first
+        credits = [s for s in scored if s.passage.doc_id in family and role.search(s.text)]
+        seen = {s.passage.chunk_id for s in scored}
+        ids = [c for c in self.snapshot.marked_chunks(family, role)[:CREDIT_PASSAGES] if c not in seen]
+        top = max((s.passage.score for s in scored), default=0.0)
+        found = [to_passage(Candidate(cid, text, meta, fused=top)) for cid, (text, meta) in self.snapshot.rows(ids).items()]
+        credits += [s for s in self.score_sentences(question, qvec, found) if role.search(s.text)]
+        return credits or scored
 
     def _of_named_report(self, question: str, scored: list[Scored]) -> list[Scored]:
         """A question that names a report ("... for the ILO evaluation?") is answered from that report's
@@ -127,6 +149,7 @@ class ExtractiveAnswerer:
             chosen.append(s)
         if not chosen:
             chosen = best[:1]
+        chosen = [self._with_value(s) for s in chosen]
         # The best sentence first: it is the answer; the rest in document order within each passage,
         # passages by best sentence.
         order = {id(s.passage): i for i, s in reversed(list(enumerate(chosen)))}
@@ -134,6 +157,15 @@ class ExtractiveAnswerer:
         cites = Citations()
         parts = [f"{sentence(s.text)} {cites.mark(s.passage, s.start)}" for s in chosen]
         return Answer(question=question, text=" ".join(parts), citations=cites.passages, found=True)
+
+    def _with_value(self, s: Scored) -> Scored:
+        """A label ("Person or entity responsible for completing the matrix:") with the line it introduces
+        ("DAVID MARQUES, MRRM PROJECT MANAGER"): alone it answers nothing."""
+        if not s.text.endswith(":"):
+            return s
+        following = [end for start, end, _ in self.snapshot.sentences([s.passage.chunk_id]).get(s.passage.chunk_id, [])
+                     if start >= s.end]
+        return replace(s, end=following[0]) if following else s
 
     def _list_answer(self, question: str, kind: str, passages: list[Passage], scored: list[Scored]) -> Answer:
         items = list_items(passages, scored, kind)[:MAX_LIST_ITEMS]

@@ -244,6 +244,12 @@ class Snapshot:
             self._marks[key] = hit
         return hit
 
+    def marked_chunks(self, doc_ids, pattern: Marker) -> list[str]:
+        """The chunks of these documents, in reading order, with a sentence the pattern finds something in."""
+        self.refresh()
+        return [chunk_id for doc_id in doc_ids for chunk_id in self.chunks_of(doc_id)
+                if self._marked(pattern, self._row[chunk_id]).any()]
+
     def doc_ids(self) -> list[str]:
         self.refresh()
         return list(self._by_doc)

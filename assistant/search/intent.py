@@ -155,16 +155,62 @@ STANCE = re.compile(
 # "developed by the evaluation team of PPMI Group"); "Who funded ...?" by "funded by the Dutch Government".
 _AGENT_QUESTION = re.compile(
     r"^\W*(?:who|qui|quién(?:es)?)\s+(?:[\w'’-]+\s+){0,5}?(?:evaluat(?:ed|es|e|ing)\b|led|leads?|lead|conduct\w*|carr\w* out|wr[io]te\w*"
-    r"|manag\w*|commission\w*|prepar\w*|dirig\w*|réalis\w*|men[ée]\w*|condu\w*|évalu[ée]\b|realiz\w*|gestion\w*)",
+    r"|manag(?:es|ed|e|ing)\b|commission(?:s|ed)?\b|prepar\w*|dirig\w*|réalis\w*|men[ée]\w*|condu\w*|évalu[ée]\b"
+    r"|realiz\w*|gestion(?:ne|na|a)\w*)",
     re.I,
 )
-AGENT = re.compile(
-    r"\b(?:team lead\w*|lead(?:ing)? eval\w*|evaluators?\b|evaluation (?:team|manager|officer)|consultants?\b"
-    r"|(?:conducted|carried out|prepared|undertaken|developed|commissioned|managed|led) by"
-    r"|chef d['’]équipe|évaluat(?:eur|rice)s?|équipe d['’]évaluation|réalisée? par|menée? par|conduite? par"
-    r"|a cargo de|oficial de evaluación|equipo de evaluación|evaluador(?:es|a)?)",
-    re.I,
-)
+# A name: capitalised words, two or more ("Katrina Rojas", "PPMI Group", "Célestin SIKUBE TAKAMGNO"), or one
+# capitalised inside ("KonTerra"); a lone acronym ("IOM") is the commissioning agency more often than not.
+_NAME_WORD = r"[A-ZÀ-Ý][\w'’.-]*"
+_NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:de|da|van|von|del|dos|du)\s+)?{_NAME_WORD})+|[A-Z][a-z]+[A-Z]\w*")
+_GENERIC = re.compile(r"(?:The|This|These|In|La|Le|Les|El|Los|Las|Un|Une|A)\s")
+_BEFORE_NAME = re.compile(r"^(?:\(\w{1,2}\))?[\s:–—,(-]*(?:(?:of|the|de|du|des|del|la|el|group|groupe|firm)\s+)*")
+
+
+class Credits:
+    """A credit for one role: its title or "conducted by" next to a name ("Team Leader – Katrina Rojas",
+    "developed by the evaluation team of PPMI Group", "Melissa Andrade Costa (Lead eval.)"), not "led by a
+    small AAP unit" or "the evaluation team's assessment". A `Marker`."""
+
+    def __init__(self, role: str, cues: str):
+        self.pattern = f"<credits:{role}>"
+        self._cues = re.compile(cues, re.I)
+
+    def search(self, text: str) -> bool:
+        for m in self._cues.finditer(text):
+            after = text[m.end() : m.end() + 80]
+            after = after[_BEFORE_NAME.match(after).end():]  # type: ignore[union-attr]
+            name = _NAME.match(after)
+            if name and not _GENERIC.match(name.group(0) + " "):
+                return True
+            before = re.search(rf"({_NAME.pattern})[\s(,–-]*$", text[max(0, m.start() - 80) : m.start()])
+            if before and not _GENERIC.match(before.group(1) + " "):
+                return True
+        return False
+
+
+# Who led the team, who evaluated, who managed or commissioned the evaluation: three credits a report gives.
+# "led by" alone is mostly the project's ("growth led by WFP USA"): the team or the evaluation is led.
+LEADER = Credits("leader", r"\b(?:team lead\w*|lead(?:ing)? eval\w*|chef d['’]équipe"
+                           r"|(?:team|evaluation|équipe|évaluation)\s+(?:was\s+|a\s+été\s+)?(?:led by|dirigée? par)"
+                           r"|jefe de(?:l)? equipo|coordinador(?:a)? de(?:l)? equipo)")
+EVALUATOR = Credits("evaluator", r"\b(?:team lead\w*|lead(?:ing)? eval\w*|evaluators?\b|evaluation team|consultants?\b"
+                                 r"|(?:conducted|carried out|prepared|undertaken|developed|written) by|chef d['’]équipe"
+                                 r"|évaluat(?:eur|rice)s?|équipe d['’]évaluation|réalisée? par|menée? par|conduite? par"
+                                 r"|equipo de evaluación|evaluador(?:es|a)?|realizad[oa] por)")
+MANAGER = Credits("manager", r"\b(?:evaluation (?:manager|officer)|(?:managed|commissioned) by|commandée? par"
+                             r"|gérée? par|gestionnaire de l['’]évaluation|a cargo de|oficial de evaluación"
+                             r"|gestor(?:a)? de la evaluación|encargad[oa] de la evaluación)")
+# Who filled in a management response: "Person or entity responsible for completing the management response
+# matrix: Laura BOUCSEIN, Programme Coordinator".
+RESPONDENT = Credits("respondent", r"\b(?:responsible for (?:completing|preparing)[^:\n]{0,80}:|(?:completed|filled(?: in)?|signed)"
+                                   r" by|(?:MR|response) coordinator\W*|responsable de (?:remplir|compléter|la réponse))")
+_RESPONDENT_QUESTION = re.compile(
+    r"^\W*(?:who|qui|quién)\b.{0,40}?\b(?:fill\w*|complet\w*|responsible|sign\w*|coordinat\w*|rempli\w*|respons\w*)"
+    r"\b.{0,30}?\b(?:management|response|réponse|matri\w*)", re.I)
+_LEAD_VERB = re.compile(r"\b(?:led|leads?|heads?|headed|dirig\w*)\b", re.I)
+_MANAGE_VERB = re.compile(r"\b(?:manag(?:es|ed|e|ing)|commission(?:s|ed)?|gestion(?:ne|na|a)\w*|gér\w*|encarg\w*)\b",
+                          re.I)
 _EVALUATION = re.compile(r"\b(?:evaluat|évalu|evalua)", re.I)
 _FUNDER_QUESTION = re.compile(r"^\W*(?:who|qui|quién)\b.{0,40}?\b(?:fund\w*|financ\w*|donor|bailleur)", re.I)
 FUNDER = re.compile(
@@ -203,8 +249,10 @@ def answer_pattern(question: str, bound: bool = False) -> Marker | None:
         return DATE
     if _FUNDER_QUESTION.search(question):
         return FUNDER
+    if _RESPONDENT_QUESTION.search(question):
+        return RESPONDENT
     if _AGENT_QUESTION.search(question) and _EVALUATION.search(question):
-        return AGENT
+        return LEADER if _LEAD_VERB.search(question) else MANAGER if _MANAGE_VERB.search(question) else EVALUATOR
     if _STANCE_QUESTION.search(question):
         return STANCE
     if _PLACE_QUESTION.search(question):
