@@ -136,6 +136,10 @@ def test_quantity_sentences(sentence, quantity):
         ("How many staff did the hub lose?", "a reduction in staffing from 10 in December 2024 to three", True),
         ("How many staff did the hub lose?", "staff in 2024 and 2025 were cut", False),
         ("How many women were interviewed?", "In total, 41 beneficiaries were interviewed", False),
+        # notes' numbers run into the text
+        ("How many stakeholders did the evaluators interview?", "157 JI-HoA Stakeholder Survey.", False),
+        ("How many stakeholders were interviewed?", "Djibouti 153 Interviews with stakeholders from Djibouti", False),
+        ("How many refugees were interviewed?", "interviews with 151 Syrian refugees in Gaziantep", True),
     ],
 )
 def test_a_count_is_bound_to_what_it_counts(question, sentence, bound):

@@ -260,6 +260,27 @@ def test_a_label_is_answered_with_the_line_it_introduces():
     assert answerer._with_value(plain) is plain
 
 
+def test_a_count_question_is_answered_by_a_sentence_with_the_count():
+    """Neither a footnote ("157 JI-HoA Stakeholder Survey.") nor a sentence on the topic without the figure
+    comes first, however close to the question."""
+    import numpy as np
+
+    from assistant.answer.base import Scored
+    from assistant.answer.extractive import ExtractiveAnswerer
+    from assistant.models import Passage
+
+    note, topic = "157 JI-HoA Stakeholder Survey.", "Stakeholders were interviewed in all four countries of the programme."
+    count = "In all, 52 interviews were carried out with a total of 78 stakeholders."
+    text = f"{note} {topic} {count}"
+    passage = Passage(chunk_id="c1", doc_id="d", source="report.pdf", text=text, score=1.0)
+    scored = [Scored(passage, text.index(s), text.index(s) + len(s), score, 0.5, np.zeros(2))
+              for s, score in ((note, 1.0), (topic, 0.9), (count, 0.6))]
+    answerer = ExtractiveAnswerer(object())  # type: ignore[arg-type]
+    answer = answerer._short_answer("How many stakeholders did the evaluators interview?", scored)
+    assert answer.text.startswith(count)
+    assert note not in answer.text
+
+
 def test_follow_up_keeps_the_subject(indexed):
     assistant, _ = indexed
     history = ["How many people were interviewed for the ILO evaluation of responsible value chains in Asia?"]

@@ -9,6 +9,7 @@ relevant enough was retrieved the answer says so (abstention.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -29,8 +30,9 @@ from assistant.index.snapshot import Snapshot
 from assistant.index.tokens import doc_tokens, query_terms
 from assistant.models import Answer, Passage
 from assistant.search.candidates import Candidate, to_passage
+from assistant.search.counting import CountOf
 from assistant.search.focus import PERVASIVE, named_evaluation, report_family, report_naming
-from assistant.search.intent import Credits, answer_pattern, list_intent, section_types
+from assistant.search.intent import MONEY, Credits, answer_pattern, list_intent, section_types
 from assistant.search.ranking import ANSWER_BONUS
 from assistant.search.records import RecordIndex
 
@@ -46,6 +48,8 @@ SECTION_BONUS = 0.1
 CLOSE_TO_BEST = 0.15  # sentences scoring within this of the best join the answer
 CREDIT_PASSAGES = 8  # an evaluation's first passages with credits in them, looked up beside those retrieved
 MIN_SENTENCE_CHARS = 25  # shorter "sentences" are headings, labels or list stubs
+# A footnote run into the text: "157 JI-HoA Stakeholder Survey.", "12 Interview with a stakeholder from Sudan."
+_NOTE = re.compile(r"\d{1,3}\s+[A-Z][^.;:]{0,60}\.?")
 
 
 class ExtractiveAnswerer:
@@ -135,10 +139,15 @@ class ExtractiveAnswerer:
         return own or scored
 
     def _short_answer(self, question: str, scored: list[Scored]) -> Answer:
-        # A heading or a footnote's stub ("296 ILO (2021).") is no answer, nor is a question the report asks
-        # ("How good is the policy?", "Please explain your answer?"), and their scores set no bar.
+        # A heading or a footnote ("296 ILO (2021).", "157 JI-HoA Stakeholder Survey.") is no answer, nor is a
+        # question the report asks ("How good is the policy?", "Please explain your answer?"), and their scores
+        # set no bar. A "how many" or "how much" question is answered by a sentence with the figure in it.
         best = sorted(scored, key=lambda s: -s.score)
-        full = [s for s in best if len(s.text) >= MIN_SENTENCE_CHARS and not s.text.endswith("?")]
+        full = [s for s in best if len(s.text) >= MIN_SENTENCE_CHARS and not s.text.endswith("?")
+                and not _NOTE.fullmatch(s.text)]
+        wanted = answer_pattern(question, bound=True)
+        if isinstance(wanted, CountOf) or wanted is MONEY:
+            full = [s for s in full if wanted.search(s.text)] or full
         top = (full or best)[0].score
         chosen: list[Scored] = []
         for s in full:

@@ -88,11 +88,24 @@ class CountOf:
         self.pattern = "count:" + ",".join(sorted(keys))
 
     def search(self, text: str) -> bool:
-        tokens = TOKEN.findall(fold(text))
+        found = list(TOKEN.finditer(text))
+        tokens = [fold(m.group(0)) for m in found]
         for i, token in enumerate(tokens):
+            if token[0].isdigit() and _footnote(text, found, i):
+                continue
             if token[0].isdigit() or token in _NUMBER_WORDS:
                 before = [] if _YEAR.fullmatch(token) else tokens[max(0, i - 2) : i]  # "staff in 2024": no count
                 before = before[:1] if before and before[-1] in _LINKS else before[-1:]
                 if any(t.startswith(k) for t in tokens[i + 1 : i + 1 + WINDOW] + before for k in self.keys):
                     return True
         return False
+
+
+def _footnote(text: str, found: list[re.Match[str]], i: int) -> bool:
+    """A note's or an item's number, not a count: a bare number between the start of a sentence or a
+    capitalised word and a capitalised word ("157 JI-HoA Stakeholder Survey.", "Djibouti 153 Interviews
+    with ..."); "with 151 Syrian refugees" and "Fifty two (52) Interviews" are counts."""
+    after = found[i + 1].group(0) if i + 1 < len(found) else ""
+    before = found[i - 1].group(0) if i > 0 else ""
+    between = text[found[i - 1].end() : found[i].start()] if i > 0 else ""
+    return after[:1].isupper() and (not before or before[:1].isupper() and "(" not in between)
