@@ -55,6 +55,7 @@ def test_list_intent_needs_a_plural(question, kind):
         ("How many times was the budget revised?", QUANTITY),  # "times" is counted in numbers anywhere
         ("How much money did the JI-HoA start with?", MONEY),
         ("What was the budget of the ILO value chains programme?", MONEY),
+        ("What was the Mali-Niger border project's funding?", MONEY),
         ("Which countries did the ILO programme cover?", PLACE),
         ("Why did IOM reject the recommendation on virtual activities?", STANCE),
         ("Did IOM fully accept the recommendation on working groups?", STANCE),
@@ -140,6 +141,10 @@ def test_quantity_sentences(sentence, quantity):
         ("How many stakeholders did the evaluators interview?", "157 JI-HoA Stakeholder Survey.", False),
         ("How many stakeholders were interviewed?", "Djibouti 153 Interviews with stakeholders from Djibouti", False),
         ("How many refugees were interviewed?", "interviews with 151 Syrian refugees in Gaziantep", True),
+        # a share is no count, nor is a French stem that meets an English word by its start ("part")
+        ("How many women joined the focus groups?", "with proper representation of women (30% of women)", False),
+        ("How many stakeholders were interviewed?", "one MRC to education services, corroborated by interviews.403",
+         False),
     ],
 )
 def test_a_count_is_bound_to_what_it_counts(question, sentence, bound):
@@ -187,6 +192,9 @@ def test_a_stance_is_what_a_response_says_of_a_recommendation():
 def test_spanish_and_french_sums_and_french_counts():
     assert MONEY.search("un presupuesto de 438,2 millones de dólares EE.UU")
     assert MONEY.search("un budget de 2,8 millions de dollars")
+    assert MONEY.search("Total Confirmed Funding: (CAD$) 2,749,046")
+    assert not MONEY.search("Annex (CSP) 2 lists the partners")
+    assert not MONEY.search("Coût/bénéficiaire prévu et réalisé (USD) 2019 2020 2021")
     women = answer_pattern("How many women were among the professionals?", bound=True)
     assert women.search("128 professionnels de la santé résidant à l’étranger (dont 26 femmes)")
 

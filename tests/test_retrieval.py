@@ -281,6 +281,25 @@ def test_a_count_question_is_answered_by_a_sentence_with_the_count():
     assert note not in answer.text
 
 
+def test_a_reports_numbered_questions_and_source_notes_are_no_answer():
+    import numpy as np
+
+    from assistant.answer.base import Scored
+    from assistant.answer.extractive import ExtractiveAnswerer
+    from assistant.models import Passage
+
+    asked = "2.2 What results has WFP achieved in the area of emergency preparedness (within and"
+    note = "1 “Emergency preparedness policy: Strengthening WFP preparedness” (WFP/EB.2/2017/4-B/Rev.1)."
+    said = "The emergency preparedness policy is of moderately good quality."
+    text = f"{asked} {note} {said}"
+    passage = Passage(chunk_id="c1", doc_id="d", source="report.md", text=text, score=1.0)
+    scored = [Scored(passage, text.index(s), text.index(s) + len(s), score, 0.5, np.zeros(2))
+              for s, score in ((asked, 1.0), (note, 0.95), (said, 0.7))]
+    answer = ExtractiveAnswerer(object())._short_answer(  # type: ignore[arg-type]
+        "How good is WFP's emergency preparedness policy?", scored)
+    assert answer.text.startswith(said) and asked not in answer.text and note not in answer.text
+
+
 def test_follow_up_keeps_the_subject(indexed):
     assistant, _ = indexed
     history = ["How many people were interviewed for the ILO evaluation of responsible value chains in Asia?"]

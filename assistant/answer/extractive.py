@@ -48,8 +48,13 @@ SECTION_BONUS = 0.1
 CLOSE_TO_BEST = 0.15  # sentences scoring within this of the best join the answer
 CREDIT_PASSAGES = 8  # an evaluation's first passages with credits in them, looked up beside those retrieved
 MIN_SENTENCE_CHARS = 25  # shorter "sentences" are headings, labels or list stubs
-# A footnote run into the text: "157 JI-HoA Stakeholder Survey.", "12 Interview with a stakeholder from Sudan."
-_NOTE = re.compile(r"\d{1,3}\s+[A-Z][^.;:]{0,60}\.?")
+# A footnote run into the text: "157 JI-HoA Stakeholder Survey.", "12 Interview with a stakeholder from Sudan.",
+# "1 “Emergency preparedness policy: ...” (WFP/EB.2/2017/4-B/Rev.1)." (a source: a dated code, a link)
+_NOTE = re.compile(r"\d{1,3}\s+[“\"‘(]?[A-Z](?:[^.;:]{0,60}\.?|.{0,200}(?:\([^()]*(?:19|20)\d\d[^()]*\)|https?://\S+)\.?)")
+# One of the report's questions, numbered, its question mark lost to the layout: "2 What results has WFP
+# achieved in the area of emergency preparedness (within and"
+_ASKED = re.compile(r"(?:\d{1,2}(?:\.\d{1,2})*[.)]?|EQ\s?\d+[.:]?|[-•▪])\s+(?:What|How|To what extent|Which|Why|Did|Does|Do|Is|Are|Has"
+                    r"|Have|Were|Was|Quel\w*|Comment|Dans quelle mesure|Qu['’]|Qué|Cómo|En qué medida|Cuál\w*)\b")
 
 
 class ExtractiveAnswerer:
@@ -144,7 +149,7 @@ class ExtractiveAnswerer:
         # set no bar. A "how many" or "how much" question is answered by a sentence with the figure in it.
         best = sorted(scored, key=lambda s: -s.score)
         full = [s for s in best if len(s.text) >= MIN_SENTENCE_CHARS and not s.text.endswith("?")
-                and not _NOTE.fullmatch(s.text)]
+                and not _NOTE.fullmatch(s.text) and not _ASKED.match(s.text)]
         wanted = answer_pattern(question, bound=True)
         if isinstance(wanted, CountOf) or wanted is MONEY:
             full = [s for s in full if wanted.search(s.text)] or full

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.index.tokens import fold, query_tokens
-from assistant.search.glossary import translated_forms
+from assistant.index.tokens import fold, query_tokens, stemmer
+from assistant.search.glossary import TRANSLATED, translated_forms
 
 __all__ = ["TOKEN", "CountOf", "counted"]
 
@@ -60,7 +60,9 @@ def _key(word: str) -> str:
 
 
 def counted(question: str) -> frozenset[str] | None:
-    """The nouns a "how many" question counts, folded and cut to their common stem; None if it counts nothing."""
+    """The nouns a "how many" question counts, folded and cut to their common stem, and their French and
+    Spanish stems marked "=" (a stem matched whole: "parties prenantes" gives "part", which must not meet
+    "participants"); None if it counts nothing."""
     m = _ASKED.search(question)
     if m is None:
         return None
@@ -76,7 +78,7 @@ def counted(question: str) -> frozenset[str] | None:
         if kin.intersection(words):
             keys |= {_key(w) for w in kin}
     for word in words:  # counted in a French report: "women" as "26 femmes" (glossary.py)
-        keys |= {_key(f) for f in translated_forms(frozenset(query_tokens(word)))}
+        keys |= {"=" + f for f in translated_forms(frozenset(query_tokens(word)))}
     return frozenset(keys)
 
 
@@ -91,14 +93,19 @@ class CountOf:
         found = list(TOKEN.finditer(text))
         tokens = [fold(m.group(0)) for m in found]
         for i, token in enumerate(tokens):
-            if token[0].isdigit() and _footnote(text, found, i):
+            if token[0].isdigit() and (_footnote(text, found, i) or _share(text, found, i)):
                 continue
             if token[0].isdigit() or token in _NUMBER_WORDS:
                 before = [] if _YEAR.fullmatch(token) else tokens[max(0, i - 2) : i]  # "staff in 2024": no count
                 before = before[:1] if before and before[-1] in _LINKS else before[-1:]
-                if any(t.startswith(k) for t in tokens[i + 1 : i + 1 + WINDOW] + before for k in self.keys):
+                if any(self._counts(t) for t in tokens[i + 1 : i + 1 + WINDOW] + before):
                     return True
         return False
+
+    def _counts(self, token: str) -> bool:
+        """The token is one of the counted nouns: by its start, or by its whole French or Spanish stem."""
+        return any(token.startswith(k) for k in self.keys if k[0] != "=") or bool(
+            self.keys & {"=" + stemmer(language).stemWord(token) for language in TRANSLATED})
 
 
 def _footnote(text: str, found: list[re.Match[str]], i: int) -> bool:
@@ -109,3 +116,9 @@ def _footnote(text: str, found: list[re.Match[str]], i: int) -> bool:
     before = found[i - 1].group(0) if i > 0 else ""
     between = text[found[i - 1].end() : found[i].start()] if i > 0 else ""
     return after[:1].isupper() and (not before or before[:1].isupper() and "(" not in between)
+
+
+def _share(text: str, found: list[re.Match[str]], i: int) -> bool:
+    """A percentage, not a count: "30% of women", "40 per cent of respondents"."""
+    after = found[i + 1].group(0).lower() if i + 1 < len(found) else ""
+    return text[found[i].end() :].lstrip().startswith("%") or after in ("per", "percent", "pour", "por")

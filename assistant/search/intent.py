@@ -105,13 +105,14 @@ _QUANTITY_QUESTION = re.compile(
 )
 # "What was the budget of ..." by "a budget of USD 6.8 million", not by "from 1 April 2022".
 _MONEY_QUESTION = re.compile(
-    r"\b(?:what|quel(?:le)?) (?:was|is|were|are|était|est|étaient) (?:the |le |la |l['’])?(?:[\w-]+ ){0,3}?"
+    r"\b(?:what|quel(?:le)?) (?:was|is|were|are|était|est|étaient) (?:the |le |la |l['’])?(?:[\w'’-]+ ){0,3}?"
     r"(?:budget|cost|funding|value|amount|montant|coût|financement)\b"
     r"|\bhow much (?:money|funding)\b|\bhow much did\b.*\b(?:cost|give|raise|spend|receive|contribute|pay)\b",
     re.I,
 )
 MONEY = re.compile(
     r"(?:USD|US\$|EUR|CHF|GBP|CAD|FCFA|XOF|\$|€|£)\s?\d"
+    r"|\((?:USD|EUR|CHF|GBP|CAD|FCFA|XOF|[A-Z]{2,3}\$)\)\s?(?!(?:19|20)\d\d\b)\d"  # "(CAD$) 2,749,046", not "(USD) 2019"
     r"|\d[\d,.\u00a0\u202f ]*\s?(?:million|billion|thousand|millions|milliards?|mille|millones|mil|m|bn|k)?\s?"
     r"(?:de\s+|d['’])?(?:USD|EUR|CHF|GBP|CAD|FCFA|XOF|dollars?|d[óo]lares|euros?|francs?)\b",
     re.I,
