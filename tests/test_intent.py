@@ -8,8 +8,10 @@ from assistant.search.intent import (
     LEADER,
     MANAGER,
     MONEY,
+    PARTIAL,
     PLACE,
     QUANTITY,
+    REJECTED,
     RESPONDENT,
     STANCE,
     answer_pattern,
@@ -43,6 +45,7 @@ def test_section_types_from_wording(question, types):
         ("Quelles sont les bonnes pratiques ?", "good_practices"),
         ("What were the main conclusions?", "conclusions"),
         ("What lesson concerns government buy-in?", None),  # one lesson asked for: a short answer
+        ("How did IOM respond to the Horn of Africa recommendations?", "management_response"),
     ],
 )
 def test_list_intent_needs_a_plural(question, kind):
@@ -57,7 +60,8 @@ def test_list_intent_needs_a_plural(question, kind):
         ("What was the budget of the ILO value chains programme?", MONEY),
         ("What was the Mali-Niger border project's funding?", MONEY),
         ("Which countries did the ILO programme cover?", PLACE),
-        ("Why did IOM reject the recommendation on virtual activities?", STANCE),
+        ("Why did IOM reject the recommendation on virtual activities?", REJECTED),
+        ("Which Haiti recommendation was only partially accepted?", PARTIAL),
         ("Did IOM fully accept the recommendation on working groups?", STANCE),
         ("What share of its indicators had the programme met?", QUANTITY),
         ("When was the policy approved?", DATE),

@@ -56,8 +56,8 @@ def list_intent(question: str) -> str | None:
             return None
         return "lessons_learned" if verb["les"] else "recommendations"
     word = m.group(0).lower()
-    if word.startswith("recomm"):
-        return "recommendations"
+    if word.startswith("recomm"):  # "how did IOM respond to the recommendations": the responses
+        return "management_response" if "management response" in document_kinds(question) else "recommendations"
     if word.startswith(("lesson", "leçon", "lecon", "enseignement")):
         return "lessons_learned"
     if word.endswith(("practices", "pratiques")):
@@ -150,6 +150,11 @@ STANCE = re.compile(
     r"|\b(?:partially|partiellement|parcialmente) accept|\baccept(?:ed)? in part\b",
     re.I,
 )
+# "Which recommendation did IOM reject?", "... only partially accepted?": that stance, not any.
+_REJECT_QUESTION = re.compile(r"\b(?:reject\w*|rejet\w*|rechaz\w*|disagree\w*)", re.I)
+REJECTED = re.compile(r"\b(?:rejected|disagreed|not accepted|rejetée?s?|non acceptée?s?|rechazada?s?)\b", re.I)
+_PARTIAL_QUESTION = re.compile(r"\b(?:partial\w*|partly|in part|partiel\w*|parcial\w*)", re.I)
+PARTIAL = re.compile(r"\b(?:partially|partly|partiellement|parcialmente)\b|\baccept(?:ed)? in part\b", re.I)
 
 
 # "Who evaluated ...?", "Who led the evaluation team?" by the report's credits ("Team Leader – Katrina Rojas",
@@ -255,7 +260,8 @@ def answer_pattern(question: str, bound: bool = False) -> Marker | None:
     if _AGENT_QUESTION.search(question) and _EVALUATION.search(question):
         return LEADER if _LEAD_VERB.search(question) else MANAGER if _MANAGE_VERB.search(question) else EVALUATOR
     if _STANCE_QUESTION.search(question):
-        return STANCE
+        return REJECTED if _REJECT_QUESTION.search(question) else PARTIAL if _PARTIAL_QUESTION.search(question) \
+            else STANCE
     if _PLACE_QUESTION.search(question):
         return PLACE
     return None
