@@ -32,7 +32,7 @@ from assistant.models import Answer, Passage
 from assistant.search.candidates import Candidate, to_passage
 from assistant.search.counting import CountOf
 from assistant.search.focus import PERVASIVE, named_evaluation, report_family, report_naming
-from assistant.search.intent import MONEY, Credits, answer_pattern, list_intent, section_types
+from assistant.search.intent import MONEY, PLACE, Credits, answer_pattern, list_intent, section_types
 from assistant.search.ranking import ANSWER_BONUS
 from assistant.search.records import RecordIndex
 
@@ -151,7 +151,7 @@ class ExtractiveAnswerer:
         full = [s for s in best if len(s.text) >= MIN_SENTENCE_CHARS and not s.text.endswith("?")
                 and not _NOTE.fullmatch(s.text) and not _ASKED.match(s.text)]
         wanted = answer_pattern(question, bound=True)
-        if isinstance(wanted, CountOf) or wanted is MONEY:
+        if isinstance(wanted, CountOf) or wanted in (MONEY, PLACE):
             full = [s for s in full if wanted.search(s.text)] or full
         top = (full or best)[0].score
         chosen: list[Scored] = []
