@@ -151,7 +151,7 @@ class ExtractiveAnswerer:
         full = [s for s in best if len(s.text) >= MIN_SENTENCE_CHARS and not s.text.endswith("?")
                 and not _NOTE.fullmatch(s.text) and not _ASKED.match(s.text)]
         wanted = answer_pattern(question, bound=True)
-        if isinstance(wanted, CountOf) or wanted in (MONEY, PLACE):
+        if wanted is not None and (isinstance(wanted, CountOf) or wanted in (MONEY, PLACE)):
             full = [s for s in full if wanted.search(s.text)] or full
         top = (full or best)[0].score
         chosen: list[Scored] = []
