@@ -260,6 +260,29 @@ def test_a_label_is_answered_with_the_line_it_introduces():
     assert answerer._with_value(plain) is plain
 
 
+def test_a_figure_alone_on_its_line_is_answered_with_its_label():
+    """A project summary form: "Montant total du financement confirmé" then "$ 100,000" on the next line."""
+    import numpy as np
+
+    from assistant.answer.base import Scored
+    from assistant.answer.extractive import ExtractiveAnswerer
+    from assistant.models import Passage
+
+    text = "Date de mission 7-11 Mars 2022\n\nMontant total du financement confirmé\n\n$ 100,000\n\nLe budget limité."
+    spans = [(0, 30), (32, 69), (71, 80), (82, 98)]
+
+    class Sentences:
+        def sentences(self, chunk_ids):
+            return {c: [(a, b, np.zeros(2)) for a, b in spans] for c in chunk_ids}
+
+    passage = Passage(chunk_id="c1", doc_id="d", source="report.pdf", text=text, score=1.0)
+    scored = [Scored(passage, a, b, score, 0.5, np.zeros(2)) for (a, b), score in zip(spans, (0.4, 0.4, 0.7, 0.5))]
+    answer = ExtractiveAnswerer(Sentences())._short_answer(  # type: ignore[arg-type]
+        "What was the budget of the Guinea project?", scored)
+    assert answer.text.startswith("Montant total du financement confirmé\n\n$ 100,000") or \
+        answer.text.startswith("Montant total du financement confirmé $ 100,000"), answer.text
+
+
 def test_a_count_question_is_answered_by_a_sentence_with_the_count():
     """Neither a footnote ("157 JI-HoA Stakeholder Survey.") nor a sentence on the topic without the figure
     comes first, however close to the question."""

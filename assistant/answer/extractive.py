@@ -46,6 +46,7 @@ PASSAGE_WEIGHT = 0.5
 # bonus is halved by PASSAGE_WEIGHT, and a finding that restates the topic would outrank the recommendation.
 SECTION_BONUS = 0.1
 CLOSE_TO_BEST = 0.15  # sentences scoring within this of the best join the answer
+LABEL_CHARS = 100  # a label before a figure ("Total Confirmed Funding:") is short and ends in no full stop
 CREDIT_PASSAGES = 8  # an evaluation's first passages with credits in them, looked up beside those retrieved
 MIN_SENTENCE_CHARS = 25  # shorter "sentences" are headings, labels or list stubs
 # A footnote run into the text: "157 JI-HoA Stakeholder Survey.", "12 Interview with a stakeholder from Sudan.",
@@ -147,10 +148,13 @@ class ExtractiveAnswerer:
         # A heading or a footnote ("296 ILO (2021).", "157 JI-HoA Stakeholder Survey.") is no answer, nor is a
         # question the report asks ("How good is the policy?", "Please explain your answer?"), and their scores
         # set no bar. A "how many" or "how much" question is answered by a sentence with the figure in it.
+        wanted = answer_pattern(question, bound=True)
         best = sorted(scored, key=lambda s: -s.score)
+        if wanted is not None:  # "$ 100,000" alone on its line: with its label, "Montant total du financement"
+            best = [self._with_label(s) if len(s.text) < MIN_SENTENCE_CHARS and wanted.search(s.text) else s
+                    for s in best]
         full = [s for s in best if len(s.text) >= MIN_SENTENCE_CHARS and not s.text.endswith("?")
                 and not _NOTE.fullmatch(s.text) and not _ASKED.match(s.text)]
-        wanted = answer_pattern(question, bound=True)
         if wanted is not None and (isinstance(wanted, CountOf) or wanted in (MONEY, PLACE)):
             full = [s for s in full if wanted.search(s.text)] or full
         top = (full or best)[0].score
@@ -180,6 +184,16 @@ class ExtractiveAnswerer:
         following = [end for start, end, _ in self.snapshot.sentences([s.passage.chunk_id]).get(s.passage.chunk_id, [])
                      if start >= s.end]
         return replace(s, end=following[0]) if following else s
+
+    def _with_label(self, s: Scored) -> Scored:
+        """A figure alone on its line ("$ 100,000") with the label before it ("Montant total du financement
+        confirmé"), as a form or a table prints them: the label says what the figure is."""
+        spans = self.snapshot.sentences([s.passage.chunk_id]).get(s.passage.chunk_id, [])
+        before = [start for start, end, _ in spans if end <= s.start]
+        if not before:
+            return s
+        label = s.passage.text[before[-1] : s.start].strip()
+        return replace(s, start=before[-1]) if len(label) <= LABEL_CHARS and not label.endswith(".") else s
 
     def _list_answer(self, question: str, kind: str, passages: list[Passage], scored: list[Scored]) -> Answer:
         items = list_items(passages, scored, kind)[:MAX_LIST_ITEMS]
