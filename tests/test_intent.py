@@ -203,6 +203,15 @@ def test_spanish_and_french_sums_and_french_counts():
     assert women.search("128 professionnels de la santé résidant à l’étranger (dont 26 femmes)")
 
 
+def test_a_budget_line_is_a_sum_after_a_word_of_budget_or_funding():
+    from assistant.search.intent import BUDGET_LINE
+
+    assert BUDGET_LINE.search("Donateur : Peacebuilding Fund (PBF) Budget : USD 3 000 000")
+    assert BUDGET_LINE.search("Total Confirmed Funding: (CAD$) 2,749,046")
+    assert not BUDGET_LINE.search("The estimated cost per migrant is around 15.00 euro per day")
+    assert not BUDGET_LINE.search("The budget was revised five times.")
+
+
 def test_the_cost_of_an_evaluation_is_asked_apart_from_a_programmes_budget():
     from assistant.answer.abstention import missing_figure
 

@@ -237,6 +237,16 @@ def test_who_questions_are_answered_by_the_named_evaluations_credits(indexed):
         assert answer.found and expected in answer.text.split("[1]")[0], (question, answer.text)
 
 
+def test_a_budget_is_found_in_the_named_reports_facts_box(indexed):
+    """The Haiti brief's cover box ("Donateur : Peacebuilding Fund (PBF) Budget : USD 3 000 000") ranks below
+    its recommendations for "budget", but a budget question is answered from it, in either language."""
+    assistant, _ = indexed
+    for question in ("Quel était le budget du projet Haïti-République dominicaine ?",
+                     "What was the budget of the Haiti-Dominican Republic dialogue project?"):
+        answer = assistant.ask(question)
+        assert answer.found and "USD 3 000 000" in answer.text.split("[1]")[0], (question, answer.text)
+
+
 def test_a_label_is_answered_with_the_line_it_introduces():
     """"Responsible for completing the matrix:" then "DAVID MARQUES, PROJECT MANAGER" on the next line."""
     import numpy as np

@@ -157,7 +157,7 @@ def missing_figure(question: str, texts: list[str]) -> str:
             return "No passage found gives the number asked for."
     elif wanted is MONEY and not any(MONEY.search(t) for t in texts):
         return "No passage found gives the sum asked for."
-    elif wanted is MONEY and _OWN_COST.search(question) and not any(_costed(t) for t in texts):
+    elif wanted is MONEY and asks_own_cost(question) and not any(_costed(t) for t in texts):
         return "No passage found gives the cost asked for."  # a programme's budget is not its evaluation's cost
     return ""
 
@@ -172,6 +172,11 @@ _OWN_COST = re.compile(
 )
 _COST_WORDS = ("cost", "coût", "cout", "costo", "contract", "contrat", "contrato", "fee", "honorai", "price", "prix",
                "paid", "payé", "pagad", "spent", "expendit", "dépens", "depens", "gasto")
+
+
+def asks_own_cost(question: str) -> bool:
+    """"How much did the evaluation cost?": the evaluation's own cost, not the programme's budget."""
+    return bool(_OWN_COST.search(question))
 
 
 def _costed(text: str) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from assistant.answer.abstention import Evidence, judge, missing_figure
+from assistant.answer.abstention import Evidence, asks_own_cost, judge, missing_figure
 from assistant.answer.base import Citations, Scored, not_found, sentence
 from assistant.answer.lists import (
     MAX_LIST_ITEMS,
@@ -26,13 +26,13 @@ from assistant.answer.lists import (
     report_heading,
     report_list,
 )
-from assistant.index.snapshot import Snapshot
+from assistant.index.snapshot import Marker, Snapshot
 from assistant.index.tokens import doc_tokens, query_terms
 from assistant.models import Answer, Passage
 from assistant.search.candidates import Candidate, to_passage
 from assistant.search.counting import CountOf
 from assistant.search.focus import PERVASIVE, named_evaluation, report_family, report_naming
-from assistant.search.intent import MONEY, PLACE, Credits, answer_pattern, list_intent, section_types
+from assistant.search.intent import BUDGET_LINE, MONEY, PLACE, Credits, answer_pattern, list_intent, section_types
 from assistant.search.ranking import ANSWER_BONUS
 from assistant.search.records import RecordIndex
 
@@ -47,7 +47,7 @@ PASSAGE_WEIGHT = 0.5
 SECTION_BONUS = 0.1
 CLOSE_TO_BEST = 0.15  # sentences scoring within this of the best join the answer
 LABEL_CHARS = 100  # a label before a figure ("Total Confirmed Funding:") is short and ends in no full stop
-CREDIT_PASSAGES = 8  # an evaluation's first passages with credits in them, looked up beside those retrieved
+LOOKED_UP = 8  # an evaluation's first passages with credits (or a budget line) in them, looked up beside those retrieved
 MIN_SENTENCE_CHARS = 25  # shorter "sentences" are headings, labels or list stubs
 # A footnote run into the text: "157 JI-HoA Stakeholder Survey.", "12 Interview with a stakeholder from Sudan.",
 # "1 “Emergency preparedness policy: ...” (WFP/EB.2/2017/4-B/Rev.1)." (a source: a dated code, a link)
@@ -111,29 +111,33 @@ class ExtractiveAnswerer:
             if items:
                 return record_list_answer(question, kind, items)
             return self._list_answer(question, kind, passages, scored)
+        wanted = answer_pattern(question)
+        if wanted is MONEY and not asks_own_cost(question):  # "what was the budget": the facts box has it
+            scored = scored + self._looked_up(question, qvec, scored, BUDGET_LINE)
         missing = missing_figure(question, [s.text for s in scored])
         if missing:
             return not_found(question, passages, missing)
-        role = answer_pattern(question)
-        if isinstance(role, Credits):
-            scored = self._credits(question, qvec, scored, role)
+        if isinstance(wanted, Credits):
+            # "Who led the X evaluation?": X's credits, not prose with "led by" in it
+            named = named_evaluation(self.snapshot, question)
+            credits = [s for s in scored if named and s.passage.doc_id in named[1] and wanted.search(s.text)]
+            scored = credits + self._looked_up(question, qvec, scored, wanted) or scored
         return self._short_answer(question, scored)
 
-    def _credits(self, question: str, qvec: np.ndarray, scored: list[Scored], role: Credits) -> list[Scored]:
-        """"Who evaluated / led / managed the X evaluation?" is answered by X's credits ("Team Leader – Katrina
-        Rojas"), wherever in its evaluation's documents they are: a names list on a cover page seldom ranks
-        among the passages retrieved, and the prose that does ("led by a small AAP unit") is no answer."""
+    def _looked_up(self, question: str, qvec: np.ndarray, scored: list[Scored], marker: Marker) -> list[Scored]:
+        """The sentences the marker finds in the named evaluation's documents, beside those retrieved: the
+        credits of a cover page ("Team Leader – Katrina Rojas") or a facts box ("Budget : USD 3 000 000")
+        seldom rank among the passages retrieved. The named report's first, in reading order, up to
+        LOOKED_UP passages."""
         named = named_evaluation(self.snapshot, question)
         if named is None:
-            return scored
-        family = sorted(named[1], key=lambda d: d != named[0])  # the named report's own credits first
-        credits = [s for s in scored if s.passage.doc_id in family and role.search(s.text)]
+            return []
+        family = sorted(named[1], key=lambda d: d != named[0])
         seen = {s.passage.chunk_id for s in scored}
-        ids = [c for c in self.snapshot.marked_chunks(family, role)[:CREDIT_PASSAGES] if c not in seen]
+        ids = [c for c in self.snapshot.marked_chunks(family, marker)[:LOOKED_UP] if c not in seen]
         top = max((s.passage.score for s in scored), default=0.0)
         found = [to_passage(Candidate(cid, text, meta, fused=top)) for cid, (text, meta) in self.snapshot.rows(ids).items()]
-        credits += [s for s in self.score_sentences(question, qvec, found) if role.search(s.text)]
-        return credits or scored
+        return [s for s in self.score_sentences(question, qvec, found) if marker.search(s.text)]
 
     def _of_named_report(self, question: str, scored: list[Scored]) -> list[Scored]:
         """A question that names a report ("... for the ILO evaluation?") is answered from that report's

@@ -117,6 +117,22 @@ MONEY = re.compile(
     r"(?:de\s+|d['’])?(?:USD|EUR|CHF|GBP|CAD|FCFA|XOF|dollars?|d[óo]lares|euros?|francs?)\b",
     re.I,
 )
+
+
+
+class _BudgetLine:
+    """A sum of money with its budget or funding word just before it: "Budget : USD 3 000 000", "Total
+    Confirmed Funding: (CAD$) 2,749,046", "financed ... with an amount of USD 6.8 million" (a `Marker`);
+    not "the estimated cost per migrant is around 15.00 euro per day"."""
+
+    pattern = "<budget line>"
+    _word = re.compile(r"\b(?:budget\w*|fund\w*|financ\w*|montant|presupuesto)\b", re.I)  # not "cost per migrant"
+
+    def search(self, text: str) -> bool:
+        return any(self._word.search(text[max(0, m.start() - 60) : m.start()]) for m in MONEY.finditer(text))
+
+
+BUDGET_LINE = _BudgetLine()
 # "Which countries did the programme cover?" by "implemented in Bangladesh, Cambodia, Japan and Viet Nam".
 _PLACE_QUESTION = re.compile(
     r"\b(?:which|what|in which) (?:countr(?:y|ies)|regions?)\b|^\W*where\b|\b(?:quels?|quelles?|dans quels?) pays\b",
