@@ -3,7 +3,8 @@
 The embedding model knows English only and BM25 matches words, so "How did the
 project score on sustainability?" finds nothing of "En matière de durabilité
 (66,7 %) ...". Evaluation reports share a small vocabulary (the OECD/DAC
-criteria, the parts of a report, the words of development work), and its
+criteria, the parts of a report, the words of development work and its
+sectors), and its
 equivalents are added to the lexical query for passages in that language (see
 `translated_tokens`). General terms only, not taken from the dev questions'
 answers; one table per language (glossaries/<language>.txt), the same English words in each.
