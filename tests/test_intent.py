@@ -3,8 +3,10 @@ import pytest
 from assistant.search.counting import CountOf
 from assistant.search.intent import (
     DATE,
+    DURATION,
     EVALUATOR,
     FUNDER,
+    GRADE,
     LEADER,
     MANAGER,
     MONEY,
@@ -59,6 +61,8 @@ def test_list_intent_needs_a_plural(question, kind):
         ("How much money did the JI-HoA start with?", MONEY),
         ("What was the budget of the ILO value chains programme?", MONEY),
         ("What was the Mali-Niger border project's funding?", MONEY),
+        ("How long should IDEE loan repayments be deferred?", DURATION),
+        ("How good is WFP's emergency preparedness policy?", GRADE),
         ("Which countries did the ILO programme cover?", PLACE),
         ("Why did IOM reject the recommendation on virtual activities?", REJECTED),
         ("Which Haiti recommendation was only partially accepted?", PARTIAL),
@@ -201,6 +205,15 @@ def test_spanish_and_french_sums_and_french_counts():
     assert not MONEY.search("Coût/bénéficiaire prévu et réalisé (USD) 2019 2020 2021")
     women = answer_pattern("How many women were among the professionals?", bound=True)
     assert women.search("128 professionnels de la santé résidant à l’étranger (dont 26 femmes)")
+
+
+def test_a_duration_and_a_grade():
+    assert DURATION.search("Les entrepreneurs souhaiteront avoir un différé d’au moins trois (3) mois")
+    assert DURATION.search("it took on average 20 weeks for beneficiaries to receive their assistance")
+    assert not DURATION.search("dans les trois (3) villes : Niamey, Tahoua et Zinder")
+    assert GRADE.search("The emergency preparedness policy is of moderately good quality")
+    assert GRADE.search("The project was found highly relevant to national priorities")
+    assert not GRADE.search("This evaluation assesses WFP’s 2017 emergency preparedness policy")
 
 
 def test_a_budget_line_is_a_sum_after_a_word_of_budget_or_funding():

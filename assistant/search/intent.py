@@ -138,6 +138,27 @@ _PLACE_QUESTION = re.compile(
     r"\b(?:which|what|in which) (?:countr(?:y|ies)|regions?)\b|^\W*where\b|\b(?:quels?|quelles?|dans quels?) pays\b",
     re.I,
 )
+# "How long should repayments be deferred?" by "un différé d'au moins trois (3) mois", not by "trois (3) villes".
+_DURATION_QUESTION = re.compile(r"^\W*how long\b|\bcombien de temps\b|\bcu[aá]nto tiempo\b|\bfor how many (?:days|weeks|months|years)\b",
+                                re.I)
+DURATION = re.compile(
+    r"(?:\d[\d.,]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen|twenty|thirty|un|une|deux|trois"
+    r"|quatre|cinq|six|sept|huit|neuf|dix|douze|dix-huit|vingt|trente|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve"
+    r"|diez|doce))\s*(?:\(\d+\)\s*)?(?:days?|weeks?|months?|years?|jours?|semaines?|mois|ans?|années?|días?|semanas?"
+    r"|mes(?:es)?|años?)\b",
+    re.I,
+)
+# "How good is the policy?", "How relevant was the project?" by a grade: "is of moderately good quality",
+# "was found highly relevant", "remains largely satisfactory".
+_GRADE_QUESTION = re.compile(r"^\W*how (?:good|well|relevant|effective|efficient|sustainable|coherent|satisfactory"
+                             r"|successful|strong|weak)\b", re.I)
+GRADE = re.compile(
+    r"\b(?:is|was|were|are|be|been|remains?|remained|rated(?: as)?|found(?: to be)?|considered|judged|assessed as)\s+"
+    r"(?:of\s+)?(?:(?:highly|moderately|quite|relatively|very|largely|partially|partly|fully|generally|mostly|rather"
+    r"|not|only)\s+)?(?:satisfactory|unsatisfactory|good|poor|high|low|strong|weak|relevant|effective|efficient"
+    r"|sustainable|coherent|successful|adequate|limited|modest|mixed)\b",
+    re.I,
+)
 _TIME_QUESTION = re.compile(r"^\W*(?:when|quand)\b|\b(?:what|which) (?:year|month|date|day)|\bby when\b", re.I)
 # A quantity: a percentage, a sum of money, "12 out of 14", or a count of something
 # ("151 persons", "3,000 non-active staff"); a bare year is not one, nor a footnote's or an item's number
@@ -264,6 +285,8 @@ def answer_pattern(question: str, bound: bool = False) -> Marker | None:
     away, or in another word ("returnees" counted as "beneficiaries")."""
     if _MONEY_QUESTION.search(question):
         return MONEY
+    if _DURATION_QUESTION.search(question):
+        return DURATION
     if _QUANTITY_QUESTION.search(question):
         nouns = counted(question) if bound else None
         return CountOf(nouns) if nouns else QUANTITY
@@ -280,6 +303,8 @@ def answer_pattern(question: str, bound: bool = False) -> Marker | None:
             else STANCE
     if _PLACE_QUESTION.search(question):
         return PLACE
+    if _GRADE_QUESTION.search(question):
+        return GRADE
     return None
 
 
