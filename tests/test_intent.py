@@ -13,6 +13,7 @@ from assistant.search.intent import (
     PARTIAL,
     PLACE,
     QUANTITY,
+    REASON,
     REJECTED,
     RESPONDENT,
     STANCE,
@@ -63,6 +64,7 @@ def test_list_intent_needs_a_plural(question, kind):
         ("What was the Mali-Niger border project's funding?", MONEY),
         ("How long should IDEE loan repayments be deferred?", DURATION),
         ("How good is WFP's emergency preparedness policy?", GRADE),
+        ("Why couldn't the evaluator visit Gao and Tillabéri?", REASON),
         ("Which countries did the ILO programme cover?", PLACE),
         ("Why did IOM reject the recommendation on virtual activities?", REJECTED),
         ("Which Haiti recommendation was only partially accepted?", PARTIAL),
@@ -214,6 +216,9 @@ def test_a_duration_and_a_grade():
     assert GRADE.search("The emergency preparedness policy is of moderately good quality")
     assert GRADE.search("The project was found highly relevant to national priorities")
     assert not GRADE.search("This evaluation assesses WFP’s 2017 emergency preparedness policy")
+    assert REASON.search("Security restrictions hindered the ability of the principal evaluator to travel")
+    assert REASON.search("Cela est dû au mécanisme de financement des projets McGovern-Dole")
+    assert not REASON.search("Geographical Coverage: Gao (Mali) & Tillabéri (Niger)")
 
 
 def test_a_budget_line_is_a_sum_after_a_word_of_budget_or_funding():

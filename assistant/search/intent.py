@@ -159,6 +159,14 @@ GRADE = re.compile(
     r"|sustainable|coherent|successful|adequate|limited|modest|mixed)\b",
     re.I,
 )
+# "Why couldn't the evaluator visit Gao?" by "Security restrictions hindered ...", "due to ...", "because ...".
+_REASON_QUESTION = re.compile(r"^\W*(?:why|pourquoi|¿?por qu[ée])\b", re.I)
+REASON = re.compile(
+    r"\b(?:because|due to|owing to|as a result of|caused by|since|given that|hinder\w*|prevent\w*|restrict\w*"
+    r"|limit\w* by|reasons?|attributed to|stem\w* from|parce que|en raison d[eu']|à cause d[eu']|du fait d[eu']|(?:dû|dûs|dûe|dûes|due|dues) (?:à|aux?)\b"
+    r"|car\b|faute d[e']|porque|debido a|a causa de|por falta de|dado que)",
+    re.I,
+)
 _TIME_QUESTION = re.compile(r"^\W*(?:when|quand)\b|\b(?:what|which) (?:year|month|date|day)|\bby when\b", re.I)
 # A quantity: a percentage, a sum of money, "12 out of 14", or a count of something
 # ("151 persons", "3,000 non-active staff"); a bare year is not one, nor a footnote's or an item's number
@@ -305,6 +313,8 @@ def answer_pattern(question: str, bound: bool = False) -> Marker | None:
         return PLACE
     if _GRADE_QUESTION.search(question):
         return GRADE
+    if _REASON_QUESTION.search(question):
+        return REASON
     return None
 
 
