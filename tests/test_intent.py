@@ -34,6 +34,8 @@ from assistant.search.intent import (
         ("Which good practice on funding is highlighted?", {"good_practices"}),
         ("What did the evaluation conclude about monitoring?", {"conclusions"}),
         ("How many people were interviewed?", set()),
+        ("How did IOM Niger management respond to the call for counselling?", {"management_response"}),
+        ("Did IOM accept the point on women's protection status?", {"management_response"}),
     ],
 )
 def test_section_types_from_wording(question, types):

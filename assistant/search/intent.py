@@ -34,8 +34,10 @@ _LIST = re.compile(
 
 
 def section_types(question: str) -> set[str]:
-    """Section types the question points at (empty when it names none)."""
-    return {t for pattern, types in _TOPICS if pattern.search(question) for t in types}
+    """Section types the question points at (empty when it names none); a question asking what management
+    answered ("did IOM accept ...", see `document_kinds`) points at the responses."""
+    types = {t for pattern, types in _TOPICS if pattern.search(question) for t in types}
+    return types | {"management_response"} if "management response" in document_kinds(question) else types
 
 
 # "What did the evaluation recommend on gender?", "what was learned about ...": the report's own items on it.
