@@ -247,6 +247,14 @@ def test_a_budget_is_found_in_the_named_reports_facts_box(indexed):
         assert answer.found and "USD 3 000 000" in answer.text.split("[1]")[0], (question, answer.text)
 
 
+def test_a_question_naming_the_brief_is_answered_from_the_brief(indexed):
+    """The report says much the same in other words; the question asks what the brief says."""
+    assistant, _ = indexed
+    answer = assistant.ask("Were the Joint Initiative's resources sufficient, says the brief?")
+    assert answer.found and all("learning_brief" in c.source for c in answer.citations), answer.citations
+    assert "deemed sufficient" in answer.text.split("[1]")[0]
+
+
 def test_a_label_is_answered_with_the_line_it_introduces():
     """"Responsible for completing the matrix:" then "DAVID MARQUES, PROJECT MANAGER" on the next line."""
     import numpy as np

@@ -32,7 +32,16 @@ from assistant.models import Answer, Passage
 from assistant.search.candidates import Candidate, to_passage
 from assistant.search.counting import CountOf
 from assistant.search.focus import PERVASIVE, named_evaluation, report_family, report_naming
-from assistant.search.intent import BUDGET_LINE, MONEY, PLACE, Credits, answer_pattern, list_intent, section_types
+from assistant.search.intent import (
+    BUDGET_LINE,
+    MONEY,
+    PLACE,
+    Credits,
+    answer_pattern,
+    document_kinds,
+    list_intent,
+    section_types,
+)
 from assistant.search.ranking import ANSWER_BONUS
 from assistant.search.records import RecordIndex
 
@@ -145,8 +154,10 @@ class ExtractiveAnswerer:
         on the same topic is not the answer."""
         naming = report_naming(self.snapshot, question)
         family = report_family(self.snapshot, naming[1]) if naming else set()
-        own = [s for s in scored if s.passage.doc_id in family]
-        return own or scored
+        own = [s for s in scored if s.passage.doc_id in family] or scored
+        # "..., says the brief?", "what did management commit to": from that document, when it was retrieved
+        kinds = document_kinds(question) - {"final"}  # a final evaluation is how most questions name a report
+        return [s for s in own if s.passage.metadata.get("kind") in kinds] or own
 
     def _short_answer(self, question: str, scored: list[Scored]) -> Answer:
         # A heading or a footnote ("296 ILO (2021).", "157 JI-HoA Stakeholder Survey.") is no answer, nor is a
