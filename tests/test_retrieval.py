@@ -255,6 +255,13 @@ def test_a_question_naming_the_brief_is_answered_from_the_brief(indexed):
     assert "deemed sufficient" in answer.text.split("[1]")[0]
 
 
+def test_a_short_briefs_topic_word_is_not_taken_for_its_name(indexed):
+    """"durabilité" is in 3 of the Haiti brief's 9 chunks: a topic of the brief, which must count in the answer."""
+    assistant, _ = indexed
+    answer = assistant.ask("Quelle note de durabilité pour le projet frontalier ?")
+    assert answer.found and "durabilité (66,7 %)" in answer.text.split("[1]")[0], answer.text
+
+
 def test_a_label_is_answered_with_the_line_it_introduces():
     """"Responsible for completing the matrix:" then "DAVID MARQUES, PROJECT MANAGER" on the next line."""
     import numpy as np

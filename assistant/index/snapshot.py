@@ -24,12 +24,13 @@ from assistant.index.packing import SENTENCE_KEYS, unpack_sentences
 from assistant.index.store import COMPLETE, Store
 from assistant.index.tokens import doc_tokens
 
-__all__ = ["EXACT_DENSE_MAX", "FRESHNESS_SECONDS", "DocOutline", "Marker", "Snapshot"]
+__all__ = ["EXACT_DENSE_MAX", "FRESHNESS_SECONDS", "SPREAD_PRIOR", "DocOutline", "Marker", "Snapshot"]
 
 # Up to this many chunks, dense search scans an in-memory float32 copy (77 MB at
 # the limit) exactly; past it Chroma's HNSW index is faster than a full scan.
 EXACT_DENSE_MAX = 50_000
 FRESHNESS_SECONDS = 2.0  # how stale the copy may be before the registry is read again
+SPREAD_PRIOR = 2  # chunks without the word added to a document's count when judging how far a word runs through it
 
 
 class Marker(Protocol):
@@ -287,10 +288,12 @@ class Snapshot:
         return sum(w * min(1.0, self.spread(doc_id, forms) / share) for w, forms in weights) / total
 
     def spread(self, doc_id: str, forms) -> float:
-        """Share of a document's chunks (title and section included) holding a word, by its commonest form."""
+        """Share of a document's chunks (title and section included) holding a word, by its commonest form,
+        counted as if SPREAD_PRIOR more chunks lacked it: in a brief of 9 chunks, "durabilité" in 3 is a
+        topic, not a word running through the whole document."""
         self.refresh()
         df, n = self._doc_df.get(doc_id, {}), len(self._by_doc.get(doc_id, ()))
-        return max((df.get(f, 0) for f in forms), default=0) / n if n else 0.0
+        return max((df.get(f, 0) for f in forms), default=0) / (n + SPREAD_PRIOR) if n else 0.0
 
     def has_term(self, token: str) -> bool:
         self.refresh()
