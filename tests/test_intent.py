@@ -35,6 +35,11 @@ from assistant.search.intent import (
         ("What did the evaluation conclude about monitoring?", {"conclusions"}),
         ("How many people were interviewed?", set()),
         ("How did IOM Niger management respond to the call for counselling?", {"management_response"}),
+        # the evaluation asking someone to act is recommending
+        ("What did the evaluation ask national authorities to do about communication?",
+         {"recommendations", "management_response"}),
+        ("Which questions did the evaluation ask?", set()),
+        ("What were respondents asked about?", set()),
         ("Did IOM accept the point on women's protection status?", {"management_response"}),
     ],
 )

@@ -19,7 +19,9 @@ from assistant.ingest.entities import find_places
 from assistant.search.counting import CountOf, counted
 
 _TOPICS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
-    (re.compile(r"\b(?:recomm?[ae]nd\w*|suggest\w*|propos\w*|should|advis\w*|devrai\w*)\b", re.I),
+    (re.compile(r"\b(?:recomm?[ae]nd\w*|suggest\w*|propos\w*|should|advis\w*|devrai\w*)\b"
+                r"|\b(?:evaluation|evaluators?|report)\b.{0,80}?\b(?:(?:ask|urge|invite)(?:s|d|ed)?\b.{1,60}?\bto\b"
+                r"|call(?:s|ed)? (?:on|for)\b)", re.I),
      ("recommendations", "management_response")),
     (re.compile(r"\b(?:lessons?|learn\w*|le[cç]ons?|enseignements?)\b", re.I), ("lessons_learned",)),
     (re.compile(r"\b(?:good|best|promising) practices?\b|\bbonnes? pratiques?\b", re.I), ("good_practices",)),
