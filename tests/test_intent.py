@@ -1,7 +1,6 @@
 import pytest
 
-from assistant.search.counting import CountOf
-from assistant.search.intent import (
+from assistant.search.answer_types import (
     DATE,
     DURATION,
     EVALUATOR,
@@ -18,10 +17,9 @@ from assistant.search.intent import (
     RESPONDENT,
     STANCE,
     answer_pattern,
-    document_kinds,
-    list_intent,
-    section_types,
 )
+from assistant.search.counting import CountOf
+from assistant.search.intent import document_kinds, list_intent, section_types
 
 
 @pytest.mark.parametrize(
@@ -229,7 +227,7 @@ def test_a_duration_and_a_grade():
 
 
 def test_a_budget_line_is_a_sum_after_a_word_of_budget_or_funding():
-    from assistant.search.intent import BUDGET_LINE
+    from assistant.search.answer_types import BUDGET_LINE
 
     assert BUDGET_LINE.search("Donateur : Peacebuilding Fund (PBF) Budget : USD 3 000 000")
     assert BUDGET_LINE.search("Total Confirmed Funding: (CAD$) 2,749,046")

@@ -18,10 +18,11 @@ from assistant.answer.base import Scored
 from assistant.index.snapshot import Snapshot
 from assistant.index.tokens import STOPWORDS, query_terms, query_tokens
 from assistant.models import Passage
+from assistant.search.answer_types import MONEY, answer_pattern
 from assistant.search.counting import TOKEN, CountOf
 from assistant.search.focus import named_evaluation
 from assistant.search.glossary import translated_forms
-from assistant.search.intent import MONEY, answer_pattern, asked_parts, document_kinds
+from assistant.search.intent import asked_parts, document_kinds
 
 # Calibrated on the dev questions' unanswerable items (docs/experiments.md, "Answers").
 MIN_SIMILARITY = 0.40

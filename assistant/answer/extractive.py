@@ -29,19 +29,11 @@ from assistant.answer.lists import (
 from assistant.index.snapshot import Marker, Snapshot
 from assistant.index.tokens import doc_tokens, query_terms
 from assistant.models import Answer, Passage
+from assistant.search.answer_types import BUDGET_LINE, MONEY, PLACE, Credits, answer_pattern
 from assistant.search.candidates import Candidate, to_passage
 from assistant.search.counting import CountOf
 from assistant.search.focus import PERVASIVE, named_evaluation, report_family, report_naming
-from assistant.search.intent import (
-    BUDGET_LINE,
-    MONEY,
-    PLACE,
-    Credits,
-    answer_pattern,
-    document_kinds,
-    list_intent,
-    section_types,
-)
+from assistant.search.intent import document_kinds, list_intent, section_types
 from assistant.search.ranking import ANSWER_BONUS
 from assistant.search.records import RecordIndex
 

@@ -203,7 +203,7 @@ class Snapshot:
         """Each chunk's best sentence similarity to each query vector, in one matrix product.
 
         With `marked`, sentences matching that pattern (the kind of answer the
-        question asks for, see `intent.answer_pattern`) score `bonus` more.
+        question asks for, see `answer_types.answer_pattern`) score `bonus` more.
         """
         self.refresh()
         row, (_, vecs, offsets) = self._row, self._sentences

@@ -40,7 +40,7 @@ __all__ = [
 WEIGHTS = {"dense": 1.0, "lexical": 0.5, "sentence": 0.5}  # passage cosine, scaled BM25, best-sentence cosine
 FOCUS_WEIGHTS = {"dense": 0.5, "sentence": 0.5}  # the focused question's passage and best-sentence cosine (focus.py)
 INTENT_BONUS = 0.2  # a passage in the part of the report the question points at (intent.section_types)
-ANSWER_BONUS = 0.2  # a sentence holding the kind of answer asked for: a quantity, a date (intent.answer_pattern)
+ANSWER_BONUS = 0.2  # a sentence holding the kind of answer asked for: a quantity, a date (answer_types.answer_pattern)
 # A passage of the document kind the question names ("according to the learning brief"):
 # a report, its brief and its response share their wording, and only the question says
 # which it means. It acts almost as a filter, so it is kept to the family of the reports

@@ -20,11 +20,11 @@ from assistant.index.filters import Filters
 from assistant.index.snapshot import Snapshot
 from assistant.index.store import Store
 from assistant.models import Passage
+from assistant.search.answer_types import answer_pattern
 from assistant.search.candidates import Candidate, to_passage
 from assistant.search.dedupe import collapse_duplicates
 from assistant.search.focus import focus_query, leading_report, named_family, report_naming
 from assistant.search.gate import FairGate, single_threaded_blas
-from assistant.search.intent import answer_pattern
 from assistant.search.lexical import bm25_scores, top_k
 from assistant.search.query import check_query
 from assistant.search.ranking import ANSWER_BONUS, fuse
