@@ -32,7 +32,7 @@ from assistant.models import Answer, Passage
 from assistant.search.answer_types import BUDGET_LINE, MONEY, PLACE, Credits, answer_pattern
 from assistant.search.candidates import Candidate, to_passage
 from assistant.search.counting import CountOf
-from assistant.search.focus import PERVASIVE, named_evaluation, report_family, report_naming
+from assistant.search.focus import PERVASIVE, evaluation_of, report_family, report_naming
 from assistant.search.intent import document_kinds, list_intent, section_types
 from assistant.search.ranking import ANSWER_BONUS
 from assistant.search.records import RecordIndex
@@ -105,7 +105,8 @@ class ExtractiveAnswerer:
         verdict = judge(Evidence.gather(question, passages, scored, self.snapshot))
         if not verdict.found:
             return not_found(question, passages, verdict.reason)
-        scored = self._of_named_report(question, scored)
+        naming = report_naming(self.snapshot, question)  # once: finding it scores the question with BM25, twice
+        scored = self._of_named_report(question, scored, naming)
         kind = list_intent(question)
         if kind:
             items = record_items(self.records, self.snapshot, question, kind, passages) if self.records else []
@@ -113,24 +114,24 @@ class ExtractiveAnswerer:
                 return record_list_answer(question, kind, items)
             return self._list_answer(question, kind, passages, scored)
         wanted = answer_pattern(question)
+        evaluation = evaluation_of(self.snapshot, naming) if wanted is MONEY or isinstance(wanted, Credits) else None
         if wanted is MONEY and not asks_own_cost(question):  # "what was the budget": the facts box has it
-            scored = scored + self._looked_up(question, qvec, scored, BUDGET_LINE)
+            scored = scored + self._looked_up(question, qvec, scored, BUDGET_LINE, evaluation)
         missing = missing_figure(question, [s.text for s in scored])
         if missing:
             return not_found(question, passages, missing)
         if isinstance(wanted, Credits):
             # "Who led the X evaluation?": X's credits, not prose with "led by" in it
-            named = named_evaluation(self.snapshot, question)
-            credits = [s for s in scored if named and s.passage.doc_id in named[1] and wanted.search(s.text)]
-            scored = credits + self._looked_up(question, qvec, scored, wanted) or scored
+            credits = [s for s in scored if evaluation and s.passage.doc_id in evaluation[1] and wanted.search(s.text)]
+            scored = credits + self._looked_up(question, qvec, scored, wanted, evaluation) or scored
         return self._short_answer(question, scored)
 
-    def _looked_up(self, question: str, qvec: np.ndarray, scored: list[Scored], marker: Marker) -> list[Scored]:
-        """The sentences the marker finds in the named evaluation's documents, beside those retrieved: the
-        credits of a cover page ("Team Leader – Katrina Rojas") or a facts box ("Budget : USD 3 000 000")
-        seldom rank among the passages retrieved. The named report's first, in reading order, up to
-        LOOKED_UP passages."""
-        named = named_evaluation(self.snapshot, question)
+    def _looked_up(self, question: str, qvec: np.ndarray, scored: list[Scored], marker: Marker,
+                   named: tuple[str, set[str]] | None) -> list[Scored]:
+        """The sentences the marker finds in the named evaluation's documents (`named`: the report and its
+        evaluation's documents), beside those retrieved: the credits of a cover page ("Team Leader – Katrina
+        Rojas") or a facts box ("Budget : USD 3 000 000") seldom rank among the passages retrieved. The
+        named report's first, in reading order, up to LOOKED_UP passages."""
         if named is None:
             return []
         family = sorted(named[1], key=lambda d: d != named[0])
@@ -140,11 +141,11 @@ class ExtractiveAnswerer:
         found = [to_passage(Candidate(cid, text, meta, fused=top)) for cid, (text, meta) in self.snapshot.rows(ids).items()]
         return [s for s in self.score_sentences(question, qvec, found) if marker.search(s.text)]
 
-    def _of_named_report(self, question: str, scored: list[Scored]) -> list[Scored]:
-        """A question that names a report ("... for the ILO evaluation?") is answered from that report's
-        evaluation (it, its brief, its response), when any of it was retrieved: another report's sentence
-        on the same topic is not the answer."""
-        naming = report_naming(self.snapshot, question)
+    def _of_named_report(self, question: str, scored: list[Scored],
+                         naming: tuple[str, list[frozenset[str]]] | None) -> list[Scored]:
+        """A question that names a report ("... for the ILO evaluation?", `naming`: see focus.report_naming)
+        is answered from that report's evaluation (it, its brief, its response), when any of it was
+        retrieved: another report's sentence on the same topic is not the answer."""
         family = report_family(self.snapshot, naming[1]) if naming else set()
         own = [s for s in scored if s.passage.doc_id in family] or scored
         # "..., says the brief?", "what did management commit to": from that document, when it was retrieved
@@ -188,19 +189,21 @@ class ExtractiveAnswerer:
         ("DAVID MARQUES, MRRM PROJECT MANAGER"): alone it answers nothing."""
         if not s.text.endswith(":"):
             return s
-        following = [end for start, end, _ in self.snapshot.sentences([s.passage.chunk_id]).get(s.passage.chunk_id, [])
-                     if start >= s.end]
+        following = [end for start, end in self._spans(s) if start >= s.end]
         return replace(s, end=following[0]) if following else s
 
     def _with_label(self, s: Scored) -> Scored:
         """A figure alone on its line ("$ 100,000") with the label before it ("Montant total du financement
         confirmé"), as a form or a table prints them: the label says what the figure is."""
-        spans = self.snapshot.sentences([s.passage.chunk_id]).get(s.passage.chunk_id, [])
-        before = [start for start, end, _ in spans if end <= s.start]
+        before = [start for start, end in self._spans(s) if end <= s.start]
         if not before:
             return s
         label = s.passage.text[before[-1] : s.start].strip()
         return replace(s, start=before[-1]) if len(label) <= LABEL_CHARS and not label.endswith(".") else s
+
+    def _spans(self, s: Scored) -> list[tuple[int, int]]:
+        """The (start, end) of every sentence of the scored sentence's passage, as ingest split it."""
+        return [(start, end) for start, end, _ in self.snapshot.sentences([s.passage.chunk_id]).get(s.passage.chunk_id, [])]
 
     def _list_answer(self, question: str, kind: str, passages: list[Passage], scored: list[Scored]) -> Answer:
         items = list_items(passages, scored, kind)[:MAX_LIST_ITEMS]

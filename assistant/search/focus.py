@@ -18,7 +18,7 @@ from assistant.index.tokens import WORD, query_tokens, raw_tokens
 from assistant.search.intent import LIST_WORDS
 from assistant.search.lexical import bm25_scores, top_k
 
-__all__ = ["FAMILY_SHARE", "LEAD_VOTE", "MIN_FOCUS_WORDS", "PERVASIVE", "focus_query", "leading_report",
+__all__ = ["FAMILY_SHARE", "LEAD_VOTE", "MIN_FOCUS_WORDS", "PERVASIVE", "evaluation_of", "focus_query", "leading_report",
            "named_evaluation", "named_family", "naming_words", "report_family", "report_naming"]
 
 # The leading report is the one with the most BM25 score among the best LEAD_VOTE
@@ -70,7 +70,11 @@ def _pervading(query: str, snapshot: Snapshot, doc_id: str) -> list[re.Match[str
 def named_evaluation(snapshot: Snapshot, question: str) -> tuple[str, set[str]] | None:
     """The report a question names and its evaluation's documents (it, its brief, its response), if it
     names one (see `report_naming`): the named report counts even where its naming words weigh nothing."""
-    naming = report_naming(snapshot, question)
+    return evaluation_of(snapshot, report_naming(snapshot, question))
+
+
+def evaluation_of(snapshot: Snapshot, naming: tuple[str, list[frozenset[str]]] | None) -> tuple[str, set[str]] | None:
+    """`named_evaluation` from a `report_naming` already found (finding it scores the question with BM25)."""
     if naming is None:
         return None
     named, words = naming
